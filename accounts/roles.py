@@ -1,0 +1,22 @@
+"""The roles of DESIGN.md §1. What a user may do to a ticket depends on the roles they hold *for it*."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COMPANY_USER = "company_user", _("企业用户")
+    DISPATCHER = "dispatcher", _("研判员")
+    HANDLER = "handler", _("承办人")
+    DEPT_HEAD = "dept_head", _("部门负责人")
+    SUPERVISOR = "supervisor", _("督办员")
+    CHAIN_LEADER = "chain_leader", _("链长/专班")
+    ADMIN = "admin", _("管理员")
+    SYSTEM = "system", _("系统")
+
+
+# Roles held through a department membership (the rest come from the company link or superuser).
+MEMBERSHIP_ROLES = [
+    (r.value, r.label)
+    for r in (Role.HANDLER, Role.DEPT_HEAD, Role.DISPATCHER, Role.SUPERVISOR, Role.CHAIN_LEADER)
+]

@@ -1,0 +1,255 @@
+"""Load the demo: reference data, logins (DESIGN.md §8) and a few hundred tickets in every status.
+
+Tickets are not written as rows: each one is driven through the real services at past instants
+(time-machine), so its events, deadlines and assignments are exactly what the platform would have made.
+Idempotent: reference data is updated in place; tickets are generated only once.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import time_machine
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from companies.credit_code import CHARSET, check_character
+from companies.models import Company, IndustryChain
+from departments.models import Department, Membership
+from tickets.models import Evaluation, Source, Status, Ticket
+from tickets.services import ticket_apply, ticket_create
+from triage.models import Category, RoutingRule
+from triage.router import priority_of, request_type_of, route
+
+from . import content, reference
+
+PASSWORD = "qihu-demo"
+TICKETS = 320
+# How far along the loop each demo ticket goes, with weights (several hundred tickets in every status).
+TARGETS = [
+    ("pending_dispatch", 6), ("assigned", 8), ("accepted", 12), ("on_hold", 4), ("replied", 8),
+    ("disputed", 3), ("closed", 40), ("withdrawn", 3), ("rejected", 3), ("reopened", 3), ("returned", 3),
+    ("unevaluated", 4), ("submitted", 1),
+]  # fmt: skip
+
+
+def credit_code(index: int) -> str:
+    """A valid, fictional unified social credit code: 91 (enterprise), 330800 (Quzhou), 9 digits, check."""
+    body = f"91330800MA{index:07d}"
+    body = body[:17]
+    body = "".join(ch if ch in CHARSET else "0" for ch in body)
+    return body + check_character(body)
+
+
+def load_reference() -> dict[str, Department]:
+    for code, name in reference.CHAINS:
+        IndustryChain.objects.update_or_create(code=code, defaults={"name": name})
+    chains = {c.code: c for c in IndustryChain.objects.all()}
+    for kind, rows in (
+        (Department.Kind.CITY, reference.CITY_DEPARTMENTS),
+        (Department.Kind.COUNTY, reference.COUNTIES),
+        (Department.Kind.SERVICE, reference.SERVICE_BOARDS),
+    ):
+        for code, name in rows:
+            Department.objects.update_or_create(code=code, defaults={"name": name, "kind": kind})
+    for code, name in reference.CHAINS:
+        Department.objects.update_or_create(
+            code=f"zhuanban-{code}",
+            defaults={"name": f"{name}产业链专班", "kind": Department.Kind.CHAIN_GROUP, "chain": chains[code]},
+        )
+    departments = {d.code: d for d in Department.objects.all()}
+    for county_code, _name in reference.COUNTIES:
+        Department.objects.filter(code=county_code).update(region=departments[county_code])
+
+    for position, (code, name, keywords, lead, assisting) in enumerate(reference.CATEGORIES):
+        category, _created = Category.objects.update_or_create(
+            code=code, defaults={"name": name, "keywords": keywords, "position": position}
+        )
+        _rule(category, departments[lead], [departments[a] for a in assisting])
+        if code in reference.COUNTY_LED:
+            for county_code, _name in reference.COUNTIES:
+                _rule(category, departments[county_code], [departments[reference.COUNTY_LED[code]]],
+                      district=departments[county_code])  # fmt: skip
+        if code == "chain":
+            for chain_code, _name in reference.CHAINS:
+                _rule(category, departments[f"zhuanban-{chain_code}"], [departments["jingxin"]],
+                      chain=chains[chain_code])  # fmt: skip
+    return departments
+
+
+def _rule(category, lead, assisting, *, district=None, chain=None) -> None:
+    rule, _created = RoutingRule.objects.update_or_create(
+        category=category, district=district, chain=chain, defaults={"lead": lead}
+    )
+    rule.assisting.set(assisting)
+
+
+def load_people(departments: dict[str, Department]) -> list[User]:
+    """Companies and every demo login; one password hash shared (hashing is slow on purpose)."""
+    password = make_password(PASSWORD)
+    chains = {c.code: c for c in IndustryChain.objects.all()}
+
+    def user(username: str, name: str, **fields) -> User:
+        account, _created = User.objects.update_or_create(
+            username=username, defaults={"first_name": name, "password": password, **fields}
+        )
+        return account
+
+    def member(account: User, department: Department, role: str) -> None:
+        Membership.objects.get_or_create(user=account, department=department, role=role)
+
+    user("admin", "系统管理员", is_staff=True, is_superuser=True)
+    member(user("shouli", "受理研判员"), departments["fuwu"], Role.DISPATCHER)
+    member(user("duban", "效能督办员"), departments["xiaoneng"], Role.SUPERVISOR)
+    for code, name in reference.CHAINS:
+        member(user(f"lianzhang-{code}", f"{name}链长"), departments[f"zhuanban-{code}"], Role.CHAIN_LEADER)
+    for department in departments.values():
+        member(user(f"banli-{department.code}", f"{department.name}承办人"), department, Role.HANDLER)
+        member(user(f"kezhang-{department.code}", f"{department.name}负责人"), department, Role.DEPT_HEAD)
+
+    company_users = []
+    for index, row in enumerate(content.COMPANIES, start=1):
+        company, _created = Company.objects.update_or_create(
+            credit_code=credit_code(index),
+            defaults={
+                "name": row["name"], "district": departments[row["district"]], "address": row["address"],
+                "contact_name": row["contact"], "contact_phone": row["phone"],
+            },
+        )  # fmt: skip
+        company.chains.set([chains[row["chain"]]])
+        company_users.append(
+            user(f"qiye{index}", row["contact"], company=company, phone=row["phone"])
+        )
+    return company_users
+
+
+def load_tickets(company_users: list[User], *, count: int = TICKETS, seed: int = 2026) -> int:
+    """Drive `count` tickets through the loop, each to a target state, at realistic past instants."""
+    if Ticket.objects.filter(source=Source.DEMO).exists():
+        return 0
+    rng = random.Random(seed)
+    categories = {c.code: c for c in Category.objects.all()}
+    officials = {u.username: u for u in User.objects.filter(username__in=["shouli", "duban"])}
+    names, weights = zip(*TARGETS, strict=True)
+    now = timezone.now()
+    for n in range(count):
+        submitter = company_users[n % len(company_users)]
+        request = content.REQUESTS[rng.randrange(len(content.REQUESTS))]
+        target = rng.choices(names, weights)[0]
+        start = now - timedelta(days=rng.uniform(20, 80)) if target != "submitted" else now - timedelta(seconds=5)
+        _drive(rng, submitter, request, categories[request["category"]], target, start, officials)
+    return count
+
+
+class _Now(Exception):
+    """The next step of a demo ticket would lie in the future: it stays where it is."""
+
+
+def _drive(rng, submitter, request, category, target, start, officials) -> None:
+    try:
+        _drive_steps(rng, submitter, request, category, target, start, officials)
+    except _Now:
+        pass
+
+
+def _drive_steps(rng, submitter, request, category, target, start, officials) -> None:
+    clock = {"t": start}
+    real_now = timezone.now()
+
+    def at(hours: float):
+        clock["t"] += timedelta(hours=hours)
+        if clock["t"] > real_now:
+            raise _Now
+        return time_machine.travel(clock["t"], tick=False)
+
+    def act(actor, action, **params):
+        return ticket_apply(ticket_id=ticket.pk, action=action, actor=actor, **params)
+
+    with at(0):
+        ticket, _created = ticket_create(
+            submitter=submitter, title=request["title"], description=request["description"], source=Source.DEMO
+        )
+    if target == "submitted":
+        return
+    if target == "withdrawn" and rng.random() < 0.5:
+        with at(0.5):
+            act(submitter, "withdraw", note="问题已自行解决，撤回诉求。")
+        return
+    text = request["title"] + request["description"]
+    company = submitter.company
+    chain = company.chains.first()
+    rule = route(category=category, district_id=company.district_id, chain_id=chain.pk if chain else None)
+    parked = target in ("pending_dispatch", "rejected") or rng.random() < 0.15
+    with at(0.02):
+        act(None, "triage", outcome=Status.PENDING_DISPATCH if parked else Status.ASSIGNED,
+            lead=None if parked else rule.lead, assisting=[] if parked else list(rule.assisting.all()),
+            category=category, priority="urgent" if request["urgent"] else priority_of(text),
+            request_type=request.get("request_type") or request_type_of(text), chain=chain,
+            note=f"分类：{category.name}")  # fmt: skip
+    dispatcher = officials["shouli"]
+    if target == "pending_dispatch":
+        return
+    if target == "rejected":
+        with at(3):
+            act(dispatcher, "reject", reason="该事项属于司法诉讼程序中的争议，不属于平台受理范围，请通过法律途径解决。")
+        return
+    if parked:
+        with at(rng.uniform(1, 5)):
+            act(dispatcher, "dispatch", lead=rule.lead, assisting=list(rule.assisting.all()), category=category)
+    handler = User.objects.get(username=f"banli-{rule.lead.code}")
+    if target == "withdrawn":
+        with at(1):
+            act(submitter, "withdraw", note="已与相关部门电话沟通，撤回。")
+        return
+    if target == "assigned":
+        return
+    if target == "returned":
+        with at(rng.uniform(0.5, 4)):
+            act(handler, "return", reason="该事项不属于本单位职责范围，建议改派属地政府。")
+        return
+    with at(rng.uniform(0.5, 20)):
+        act(handler, "accept")
+    if rng.random() < 0.3:
+        with at(rng.uniform(1, 24)):
+            act(handler, "comment", body=rng.choice(content.COMMENTS), public=True)
+    if target == "on_hold":
+        with at(rng.uniform(2, 30)):
+            act(handler, "request_info", note="请补充相关合同、发票及现场照片等材料。")
+        return
+    if target == "accepted":
+        return
+    if rng.random() < 0.2:
+        with at(rng.uniform(2, 30)):
+            act(handler, "request_info", note="请补充项目立项文件。")
+        with at(rng.uniform(4, 48)):
+            act(submitter, "provide_info", note="已上传立项批复文件，请查收。")
+    with at(rng.uniform(8, 90)):
+        act(handler, "reply", body=rng.choice(content.REPLIES[category.code]), basis="")
+    if target in ("replied",):
+        return
+    if target == "unevaluated":
+        with at(7 * 24 + 1):
+            act(None, "close_unevaluated")
+        return
+    unhappy = target in ("disputed", "reopened")
+    with at(rng.uniform(2, 72)):
+        act(submitter, "confirm", contacted=True,
+            resolved=Evaluation.Resolved.UNRESOLVED if unhappy else rng.choice(["resolved", "resolved", "partly"]),
+            satisfaction=Evaluation.Satisfaction.UNSATISFIED if unhappy else rng.choice(
+                ["satisfied", "satisfied", "basically_satisfied"]),
+            comment="问题仍未解决。" if unhappy else "感谢相关部门的帮助！")  # fmt: skip
+    if target == "reopened":
+        with at(rng.uniform(2, 24)):
+            act(officials["duban"], "reopen", note="企业反映问题未解决，经复核需重新办理。")
+
+
+@transaction.atomic
+def load_demo() -> dict[str, int]:
+    departments = load_reference()
+    company_users = load_people(departments)
+    created = load_tickets(company_users)
+    return {"departments": len(departments), "companies": len(company_users), "tickets": created}

@@ -1,0 +1,97 @@
+"""Who sees which tickets and which roles they hold for one (DESIGN.md §1).
+
+A company user sees their company's tickets; officials see tickets their department leads or assists (or
+once did); dispatchers, supervisors and admins see all; chain leaders see their chains'. What one may not
+see does not exist for them (404). Roles for a ticket feed the transition table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q
+
+from accounts.roles import Role
+
+from .models import Assignment, Ticket
+from .transitions import ASSIST_HANDLER
+
+
+@dataclass(frozen=True)
+class Access:
+    user_id: int | None
+    company_id: int | None
+    sees_all: bool
+    department_ids: frozenset[int]  # departments where the user handles or heads
+    head_of: frozenset[int]
+    chain_ids: frozenset[int]
+    global_roles: frozenset[str]  # dispatcher, supervisor: roles that do not depend on the ticket
+
+
+SYSTEM = Access(None, None, True, frozenset(), frozenset(), frozenset(), frozenset({Role.SYSTEM}))
+
+
+def access_for(user) -> Access:
+    """The user's standing, read once per request (one query) and kept on the user object."""
+    if user is None:
+        return SYSTEM
+    cached = getattr(user, "_qihu_access", None)
+    if cached is not None:
+        return cached
+    departments, heads, chains, global_roles = set(), set(), set(), set()
+    for dept_id, role, chain_id in user.memberships.values_list("department_id", "role", "department__chain_id"):
+        if role in (Role.HANDLER, Role.DEPT_HEAD):
+            departments.add(dept_id)
+            if role == Role.DEPT_HEAD:
+                heads.add(dept_id)
+        elif role == Role.CHAIN_LEADER and chain_id:
+            chains.add(chain_id)
+        elif role in (Role.DISPATCHER, Role.SUPERVISOR):
+            global_roles.add(role)
+    access = Access(
+        user_id=user.pk,
+        company_id=user.company_id,
+        sees_all=bool(global_roles) or user.is_superuser,
+        department_ids=frozenset(departments),
+        head_of=frozenset(heads),
+        chain_ids=frozenset(chains),
+        global_roles=frozenset(global_roles),
+    )
+    user._qihu_access = access
+    return access
+
+
+def visible_q(access: Access) -> Q:
+    """A filter for the tickets this user may see."""
+    if access.sees_all:
+        return Q()
+    q = Q(pk__in=[])
+    if access.company_id:
+        q |= Q(company_id=access.company_id)
+    if access.department_ids:
+        q |= Q(lead_department_id__in=access.department_ids) | Exists(
+            Assignment.objects.filter(ticket=OuterRef("pk"), department_id__in=access.department_ids)
+        )
+    if access.chain_ids:
+        q |= Q(chain_id__in=access.chain_ids)
+    return q
+
+
+def roles_for(access: Access, ticket: Ticket) -> frozenset[str]:
+    """The roles this user holds for this (visible) ticket: the keys into the transition table."""
+    roles = set(access.global_roles)
+    if access.company_id and ticket.company_id == access.company_id:
+        roles.add(Role.COMPANY_USER)
+    if ticket.lead_department_id in access.department_ids:
+        roles.add(Role.HANDLER)
+        if ticket.lead_department_id in access.head_of:
+            roles.add(Role.DEPT_HEAD)
+    if access.department_ids and ticket.assignments.filter(
+        role=Assignment.Role.ASSIST,
+        state__in=[Assignment.State.PENDING, Assignment.State.ACCEPTED],
+        department_id__in=access.department_ids,
+    ).exists():
+        roles.add(ASSIST_HANDLER)
+    if ticket.chain_id in access.chain_ids:
+        roles.add(Role.CHAIN_LEADER)
+    return frozenset(roles)

@@ -1,0 +1,256 @@
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.roles import Role
+from departments.models import Department
+from triage.models import Category
+
+from ..access import access_for, roles_for
+from ..models import Evaluation, Reply, Supervision, Ticket
+from ..transitions import allowed_actions
+
+# Who works the ticket sees personal data in full; everyone else sees it masked (DESIGN.md §1).
+HANDLING_PATH = frozenset({Role.COMPANY_USER, Role.HANDLER, Role.DEPT_HEAD, "assist_handler", Role.DISPATCHER})
+
+
+def mask_phone(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
+
+
+class CodeNameSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+# -- input ---------------------------------------------------------------------------------------
+class TicketCreateInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200, label=_("标题"))
+    description = serializers.CharField(max_length=5000, label=_("诉求内容"))
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(active=True), required=False, allow_null=True,
+        label=_("分类"),
+    )  # fmt: skip
+    contact_name = serializers.CharField(max_length=50, required=False, allow_blank=True, label=_("联系人"))
+    contact_phone = serializers.RegexField(
+        r"^[0-9+\- ]{5,30}$", required=False, allow_blank=True, label=_("联系电话"),
+        error_messages={"invalid": _("联系电话格式不正确。")},
+    )  # fmt: skip
+
+
+def _department_field(**kwargs):
+    return serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.filter(active=True), **kwargs)
+
+
+class ActionInput(serializers.Serializer):
+    """Every action accepts the version the client saw; a stale one is refused with 409."""
+
+    version = serializers.IntegerField(required=False, min_value=1, help_text=_("客户端看到的版本号"))
+
+
+def _note(*, required: bool = False, max_length: int = 2000) -> serializers.CharField:
+    if required:
+        return serializers.CharField(max_length=max_length)
+    return serializers.CharField(max_length=max_length, required=False, allow_blank=True, default="")
+
+
+class NoteInput(ActionInput):
+    note = _note()
+
+
+class RequiredNoteInput(ActionInput):
+    note = _note(required=True)
+
+
+class ReasonInput(ActionInput):
+    reason = _note(required=True)
+
+
+class BodyInput(ActionInput):
+    body = _note(required=True, max_length=5000)
+
+
+class DispatchInput(ActionInput):
+    lead = _department_field(label=_("主办部门"))
+    assisting = _department_field(many=True, required=False, label=_("协办部门"))
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(active=True), required=False, label=_("分类")
+    )
+    note = _note()
+
+
+class ExtensionRequestInput(ActionInput):
+    days = serializers.IntegerField(min_value=1, max_value=10, label=_("延期工作日数"))
+    reason = _note(required=True)
+
+
+class ExtensionDecisionInput(ActionInput):
+    approve = serializers.BooleanField(label=_("是否批准"))
+    days = serializers.IntegerField(min_value=1, max_value=10, required=False, label=_("批准工作日数"))
+    note = _note()
+
+
+class ReplyInput(ActionInput):
+    body = _note(required=True, max_length=5000)
+    result = serializers.ChoiceField(choices=Reply.Result.choices, default=Reply.Result.RESOLVED)
+    basis = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ConfirmInput(ActionInput):
+    contacted = serializers.BooleanField(label=_("是否联系"))
+    resolved = serializers.ChoiceField(choices=Evaluation.Resolved.choices, label=_("解决情况"))
+    satisfaction = serializers.ChoiceField(choices=Evaluation.Satisfaction.choices, label=_("满意度"))
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class SuperviseInput(ActionInput):
+    level = serializers.ChoiceField(choices=[c for c in Supervision.choices if c[0] != Supervision.NONE])
+    note = _note()
+
+
+class CommentInput(ActionInput):
+    body = _note(required=True, max_length=5000)
+    public = serializers.BooleanField(default=True)
+
+
+class MergeInput(ActionInput):
+    primary = serializers.IntegerField(min_value=1, label=_("主件编号"))
+    note = _note()
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        values["primary_id"] = values.pop("primary")
+        return values
+
+
+ACTION_INPUTS: dict[str, type[ActionInput]] = {
+    "dispatch": DispatchInput,
+    "accept": NoteInput,
+    "return": ReasonInput,
+    "request_info": RequiredNoteInput,
+    "provide_info": RequiredNoteInput,
+    "request_extension": ExtensionRequestInput,
+    "decide_extension": ExtensionDecisionInput,
+    "assist_report": BodyInput,
+    "reply": ReplyInput,
+    "confirm": ConfirmInput,
+    "reopen": RequiredNoteInput,
+    "close": RequiredNoteInput,
+    "withdraw": NoteInput,
+    "reject": ReasonInput,
+    "supervise": SuperviseInput,
+    "comment": CommentInput,
+    "merge": MergeInput,
+}
+
+
+# -- output --------------------------------------------------------------------------------------
+@extend_schema_field(CodeNameSerializer(allow_null=True))
+class CodeNameField(serializers.Field):
+    def to_representation(self, value):
+        return {"code": value.code, "name": value.name}
+
+
+class TicketListOutput(serializers.ModelSerializer):
+    number = serializers.CharField(read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    company = serializers.SerializerMethodField()
+    category = CodeNameField(read_only=True)
+    chain = CodeNameField(read_only=True)
+    district = CodeNameField(read_only=True)
+    lead_department = CodeNameField(read_only=True)
+    light = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id", "number", "title", "status", "status_display", "company", "category", "request_type",
+            "priority", "difficulty", "level", "chain", "district", "lead_department", "supervision_level",
+            "accept_deadline", "handle_deadline", "evaluate_deadline", "due_at", "light", "merged_into",
+            "version", "created_at", "updated_at",
+        ]  # fmt: skip
+
+    def get_company(self, ticket) -> dict:
+        return {"id": ticket.company_id, "name": ticket.company.name}
+
+    def get_light(self, ticket) -> str | None:
+        return ticket.light(self.context.setdefault("now", timezone.now()))
+
+
+class EventOutput(serializers.Serializer):
+    action = serializers.CharField()
+    actor = serializers.SerializerMethodField()
+    actor_role = serializers.CharField()
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    note = serializers.CharField()
+    data = serializers.JSONField()
+    created_at = serializers.DateTimeField()
+
+    def get_actor(self, event) -> str | None:
+        return event.actor.display_name if event.actor_id else None
+
+
+class AssignmentOutput(serializers.Serializer):
+    code = serializers.CharField(source="department.code")
+    name = serializers.CharField(source="department.name")
+    state = serializers.CharField()
+    accept_deadline = serializers.DateTimeField()
+    report_deadline = serializers.DateTimeField()
+    report = serializers.CharField()
+
+
+class CommentOutput(serializers.Serializer):
+    author = serializers.CharField(source="author.display_name")
+    body = serializers.CharField()
+    public = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class ReplyOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Reply
+        fields = ["result", "body", "basis", "created_at"]
+
+
+class EvaluationOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Evaluation
+        fields = ["round", "contacted", "resolved", "satisfaction", "comment", "review_note", "created_at"]
+
+
+class TicketDetailOutput(TicketListOutput):
+    assisting_departments = serializers.SerializerMethodField()
+    contact_phone = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+    events = EventOutput(many=True, read_only=True)
+    comments = CommentOutput(many=True, read_only=True)
+    replies = ReplyOutput(many=True, read_only=True)
+    evaluations = EvaluationOutput(many=True, read_only=True)
+
+    class Meta(TicketListOutput.Meta):
+        fields = [
+            *TicketListOutput.Meta.fields, "description", "contact_name", "contact_phone", "assisting_departments",
+            "accepted_at", "accepted_in_time", "replied_at", "closed_at", "close_reason", "rejection_reason",
+            "reopen_count", "return_count", "extension_status", "extension_days_requested",
+            "extension_days_granted", "allowed_actions", "events", "comments", "replies", "evaluations",
+        ]  # fmt: skip
+
+    def _roles(self, ticket) -> frozenset[str]:
+        return roles_for(access_for(self.context["request"].user), ticket)
+
+    @extend_schema_field(AssignmentOutput(many=True))
+    def get_assisting_departments(self, ticket):
+        rows = [a for a in ticket.assignments.all() if a.role == "assist" and a.active]
+        return AssignmentOutput(rows, many=True).data
+
+    def get_contact_phone(self, ticket) -> str:
+        if self._roles(ticket) & HANDLING_PATH or not ticket.contact_phone:
+            return ticket.contact_phone
+        return mask_phone(ticket.contact_phone)
+
+    def get_allowed_actions(self, ticket) -> list[str]:
+        return [a.slug for a in allowed_actions(status=ticket.status, roles=self._roles(ticket))]

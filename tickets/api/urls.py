@@ -1,0 +1,39 @@
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.throttling import ScopedRateThrottle
+
+from ..transitions import PUBLIC_ACTIONS
+from . import views
+from .serializers import ACTION_INPUTS, TicketDetailOutput
+
+
+class TokenLoginApi(ObtainAuthToken):
+    throttle_scope = "login"
+    throttle_classes = [ScopedRateThrottle]
+
+
+def action_view(action):
+    """A named APIView per action, so each has its own input schema and operation in OpenAPI."""
+    name = "".join(part.title() for part in action.name.split("_"))
+    cls = type(
+        f"Ticket{name}Api",
+        (views.TicketActionApi,),
+        {"action_name": action.name, "input_serializer": ACTION_INPUTS[action.name], "__doc__": str(action.label)},
+    )
+    decorated = extend_schema(
+        request=ACTION_INPUTS[action.name], responses=TicketDetailOutput, summary=str(action.label)
+    )(cls)
+    return decorated.as_view()
+
+
+urlpatterns = [
+    path("auth/token/", TokenLoginApi.as_view(), name="api-token"),
+    path("tickets/", views.TicketListCreateApi.as_view(), name="api-tickets"),
+    path("tickets/<int:pk>/", views.TicketDetailApi.as_view(), name="api-ticket"),
+    *[
+        path(f"tickets/<int:pk>/{action.slug}/", action_view(action), name=f"api-ticket-{action.slug}")
+        for action in PUBLIC_ACTIONS
+    ],
+    path("queue/", views.QueueApi.as_view(), name="api-queue"),
+]

@@ -1,0 +1,114 @@
+"""Thin API views: validate input, call a service or selector, serialise the result."""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+from rest_framework.views import APIView
+
+from common.errors import DomainError
+
+from .. import selectors, services
+from ..access import access_for
+from ..models import Source
+from .filters import TicketFilter
+from .serializers import TicketCreateInput, TicketDetailOutput, TicketListOutput
+
+
+class NewestFirst(CursorPagination):
+    """Cursor pagination: no COUNT over the whole table, constant cost per page."""
+
+    ordering = ("-created_at", "-id")
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class MostUrgentFirst(NewestFirst):
+    ordering = ("due_at", "id")
+
+
+class OldestFirst(NewestFirst):
+    ordering = ("created_at", "id")
+
+
+class SubmitThrottle(UserRateThrottle):
+    scope = "submit"
+
+    def allow_request(self, request, view):
+        return request.method != "POST" or super().allow_request(request, view)
+
+
+def ticket_detail_response(request, ticket_id: int, status_code=status.HTTP_200_OK) -> Response:
+    access = access_for(request.user)
+    public_only = bool(access.company_id) and not access.sees_all and not access.department_ids
+    ticket = selectors.ticket_get(access=access, ticket_id=ticket_id, public_only=public_only)
+    return Response(TicketDetailOutput(ticket, context={"request": request}).data, status=status_code)
+
+
+class TicketListCreateApi(generics.ListAPIView):
+    serializer_class = TicketListOutput
+    filterset_class = TicketFilter
+    pagination_class = NewestFirst
+    throttle_classes = [SubmitThrottle]
+
+    def get_queryset(self):
+        return selectors.ticket_list(access=access_for(self.request.user))
+
+    @extend_schema(
+        request=TicketCreateInput,
+        responses={201: TicketDetailOutput},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+    )
+    def post(self, request):
+        data = TicketCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key", "").strip() or None
+        if key and len(key) > 100:
+            raise DomainError(_("Idempotency-Key 过长（最多100个字符）。"))
+        ticket, created = services.ticket_create(
+            submitter=request.user, idempotency_key=key, source=Source.API, **data.validated_data
+        )
+        response = ticket_detail_response(request, ticket.pk, status.HTTP_201_CREATED)
+        if not created:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class TicketDetailApi(APIView):
+    @extend_schema(responses=TicketDetailOutput)
+    def get(self, request, pk: int):
+        return ticket_detail_response(request, pk)
+
+
+class TicketActionApi(APIView):
+    """POST /tickets/{id}/<action>/: one subclass per action of the transition table (see urls)."""
+
+    action_name: str = ""
+    input_serializer = None
+
+    def post(self, request, pk: int):
+        data = self.input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.ticket_apply(ticket_id=pk, action=self.action_name, actor=request.user, **data.validated_data)
+        return ticket_detail_response(request, pk)
+
+
+class QueueApi(generics.ListAPIView):
+    """The caller's work: their departments' open tickets, most urgent first (or the dispatch desk's)."""
+
+    serializer_class = TicketListOutput
+    filterset_class = TicketFilter
+
+    @property
+    def paginator(self):
+        if not hasattr(self, "_paginator"):
+            kind = selectors.queue_kind(access_for(self.request.user))
+            self._paginator = MostUrgentFirst() if kind == "department" else OldestFirst()
+        return self._paginator
+
+    def get_queryset(self):
+        return selectors.ticket_queue(access=access_for(self.request.user), now=timezone.now())

@@ -1,0 +1,358 @@
+"""Tickets (诉求/工单) and everything that hangs off one.
+
+`Ticket.status` is written only by `tickets.services.ticket_apply` (and the create service), following the
+table in `tickets.transitions`; a check constraint keeps the column to the known values.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sla.calendar import CITY_TZ
+from sla.policies import light_at
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("待研判")
+    PENDING_DISPATCH = "pending_dispatch", _("待派单")
+    ASSIGNED = "assigned", _("待签收")
+    ACCEPTED = "accepted", _("办理中")
+    ON_HOLD = "on_hold", _("待补充材料")
+    REPLIED = "replied", _("待评价")
+    DISPUTED = "disputed", _("待复核")
+    CLOSED = "closed", _("已办结")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    REJECTED = "rejected", _("不予受理")
+
+
+FINAL_STATUSES = frozenset({Status.CLOSED, Status.WITHDRAWN, Status.REJECTED})
+OPEN_STATUSES = frozenset(set(Status) - FINAL_STATUSES)
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", _("一般")
+    URGENT = "urgent", _("紧急")
+
+
+class Difficulty(models.TextChoices):
+    GENERAL = "general", _("一般")
+    COMPLEX = "complex", _("复杂")
+    HARD = "hard", _("疑难")
+
+
+class Level(models.TextChoices):
+    CITY = "city", _("市级")
+    COUNTY = "county", _("县级")
+    TOWN = "town", _("乡镇级")
+
+
+class RequestType(models.TextChoices):
+    CONSULT = "consult", _("咨询")
+    HELP = "help", _("求助")
+    COMPLAINT = "complaint", _("投诉")
+    REPORT = "report", _("举报")
+    SUGGESTION = "suggestion", _("建议")
+
+
+class Supervision(models.TextChoices):
+    NONE = "none", _("未督办")
+    NORMAL = "normal", _("督办")
+    YELLOW_CARD = "yellow_card", _("黄牌督办")
+    RED_CARD = "red_card", _("红牌督办")
+
+
+class ExtensionStatus(models.TextChoices):
+    NONE = "none", _("无")
+    REQUESTED = "requested", _("申请中")
+    GRANTED = "granted", _("已批准")
+    DENIED = "denied", _("未批准")
+
+
+class Source(models.TextChoices):
+    API = "api", _("接口")
+    WEB = "web", _("网页")
+    IMPORT = "import", _("历史导入")
+    DEMO = "demo", _("演示数据")
+
+
+class Ticket(models.Model):
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="tickets")
+    submitter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    description = models.TextField(_("诉求内容"), max_length=5000)
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.API)
+
+    # Triage (问题研判).
+    category = models.ForeignKey(
+        "triage.Category", verbose_name=_("分类"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    request_type = models.CharField(
+        _("诉求类型"), max_length=12, choices=RequestType.choices, default=RequestType.HELP
+    )
+    priority = models.CharField(_("紧急程度"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    difficulty = models.CharField(_("难度"), max_length=10, choices=Difficulty.choices, default=Difficulty.GENERAL)
+    level = models.CharField(_("层级"), max_length=10, choices=Level.choices, default=Level.CITY)
+    chain = models.ForeignKey(
+        "companies.IndustryChain", verbose_name=_("产业链"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    district = models.ForeignKey(
+        "departments.Department",
+        verbose_name=_("县(市、区)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    triage_note = models.TextField(_("研判说明"), blank=True)
+
+    # Workflow.
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    lead_department = models.ForeignKey(
+        "departments.Department",
+        verbose_name=_("主办部门"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead_tickets",
+    )
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("并入"), on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
+    reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    return_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
+    supervision_level = models.CharField(
+        _("督办等级"), max_length=12, choices=Supervision.choices, default=Supervision.NONE
+    )
+    rejection_reason = models.TextField(_("不予受理理由"), blank=True)
+    close_reason = models.CharField(_("办结方式"), max_length=20, blank=True)
+
+    # Clocks. `due_at` and `yellow_at` belong to the stage now running and drive the traffic light.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    accept_deadline = models.DateTimeField(_("签收时限"), null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_in_time = models.BooleanField(null=True, blank=True)
+    handle_deadline = models.DateTimeField(_("办理时限"), null=True, blank=True)
+    hold_started_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    evaluate_deadline = models.DateTimeField(_("评价时限"), null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    stage_started_at = models.DateTimeField(null=True, blank=True)
+    yellow_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(_("当前时限"), null=True, blank=True)
+
+    # Extension (延期).
+    extension_status = models.CharField(
+        _("延期"), max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.NONE
+    )
+    extension_days_requested = models.PositiveSmallIntegerField(null=True, blank=True)
+    extension_days_granted = models.PositiveSmallIntegerField(null=True, blank=True)
+    extension_reason = models.TextField(blank=True)
+    extensions_used = models.PositiveSmallIntegerField(default=0)
+
+    # A client's retry of the same POST (same submitter, same key) gets the same ticket.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    external_id = models.CharField(_("外部编号"), max_length=64, unique=True, null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("诉求")
+        verbose_name_plural = _("诉求")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="ticket_status_known"),
+            models.UniqueConstraint(
+                fields=["submitter", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="ticket_idempotency_key_unique",
+            ),
+        ]
+        indexes = [
+            # The department queue: open tickets of a department in order of urgency.
+            models.Index(fields=["lead_department", "due_at", "id"], name="ticket_queue_idx"),
+            # The SLA sweeper finds due tickets by a range scan over open ones only.
+            models.Index(
+                fields=["due_at"], name="ticket_open_due_idx", condition=Q(status__in=sorted(OPEN_STATUSES))
+            ),
+            models.Index(fields=["status", "created_at"], name="ticket_status_created_idx"),
+            models.Index(fields=["company", "-created_at"], name="ticket_company_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def number(self) -> str:
+        """Human-facing number: QH, the city-local filing date, the id (e.g. QH20261123-42)."""
+        return f"QH{self.created_at.astimezone(CITY_TZ):%Y%m%d}-{self.id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def light(self, now=None):
+        """Traffic light of the running stage; paused time (on hold) is frozen where the pause began."""
+        if self.status not in (Status.ASSIGNED, Status.ACCEPTED, Status.ON_HOLD):
+            return None
+        at = self.hold_started_at if self.status == Status.ON_HOLD else (now or timezone.now())
+        return light_at(at, yellow_at=self.yellow_at, due_at=self.due_at)
+
+
+class Assignment(models.Model):
+    """A department's part in a ticket: the lead, or an assisting department with its own deadlines."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("主办")
+        ASSIST = "assist", _("协办")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待签收")
+        ACCEPTED = "accepted", _("已签收")
+        REPORTED = "reported", _("已反馈")
+        RETURNED = "returned", _("已退回")
+        CANCELLED = "cancelled", _("已撤销")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="assignments")
+    department = models.ForeignKey("departments.Department", on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(_("角色"), max_length=10, choices=Role.choices)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    assigned_at = models.DateTimeField(default=timezone.now)
+    accept_deadline = models.DateTimeField(null=True, blank=True)
+    report_deadline = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    report = models.TextField(_("协办意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("承办分配")
+        verbose_name_plural = _("承办分配")
+        ordering = ["ticket", "role", "id"]
+        indexes = [models.Index(fields=["department", "state"], name="assignment_dept_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.get_role_display()} {self.department}"
+
+    @property
+    def active(self) -> bool:
+        return self.state in (self.State.PENDING, self.State.ACCEPTED, self.State.REPORTED)
+
+
+class TicketEvent(models.Model):
+    """One immutable line of a ticket's audit trail: who did what, when, from which state to which."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("动作"), max_length=30)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_role = models.CharField(_("身份"), max_length=20)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    public = models.BooleanField(_("企业可见"), default=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.action} {self.from_status}→{self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("ticket events are append-only")
+        super().save(*args, **kwargs)
+
+
+class Comment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("内容"), max_length=5000)
+    public = models.BooleanField(_("企业可见"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("留言")
+        verbose_name_plural = _("留言")
+        ordering = ["created_at", "id"]
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to="tickets/%Y/%m/")
+    original_name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["created_at", "id"]
+
+
+class Reply(models.Model):
+    """The lead department's structured answer (答复)."""
+
+    class Result(models.TextChoices):
+        RESOLVED = "resolved", _("已解决")
+        IN_PROGRESS = "in_progress", _("正在推进")
+        EXPLAINED = "explained", _("已解释说明")
+        UNABLE = "unable", _("暂无法解决")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="replies")
+    department = models.ForeignKey("departments.Department", on_delete=models.PROTECT, null=True, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    result = models.CharField(_("办理结果"), max_length=12, choices=Result.choices, default=Result.RESOLVED)
+    body = models.TextField(_("答复内容"), max_length=5000)
+    basis = models.CharField(_("政策依据"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("答复")
+        verbose_name_plural = _("答复")
+        ordering = ["created_at", "id"]
+
+
+class Evaluation(models.Model):
+    """The company's verdict (回访/评价); one per round (a reopened ticket is evaluated again)."""
+
+    class Resolved(models.TextChoices):
+        RESOLVED = "resolved", _("已解决")
+        PARTLY = "partly", _("部分解决")
+        UNRESOLVED = "unresolved", _("未解决")
+
+    class Satisfaction(models.TextChoices):
+        SATISFIED = "satisfied", _("满意")
+        BASICALLY_SATISFIED = "basically_satisfied", _("基本满意")
+        UNSATISFIED = "unsatisfied", _("不满意")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="evaluations")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    round = models.PositiveSmallIntegerField(default=0)
+    contacted = models.BooleanField(_("是否联系"))
+    resolved = models.CharField(_("解决情况"), max_length=12, choices=Resolved.choices)
+    satisfaction = models.CharField(_("满意度"), max_length=20, choices=Satisfaction.choices)
+    comment = models.TextField(_("评价意见"), max_length=2000, blank=True)
+    # A dispute judged unreasonable keeps the evaluation, with the reviewer's reason.
+    review_note = models.TextField(_("复核意见"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("评价")
+        verbose_name_plural = _("评价")
+        ordering = ["created_at", "id"]

@@ -1,0 +1,90 @@
+"""Reads of tickets. Scoping to what the caller may see lives here, never in views."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+
+from accounts.roles import Role
+from common.errors import NotFound
+from sla.policies import Light
+
+from .access import Access, visible_q
+from .models import Assignment, Comment, ExtensionStatus, Status, Ticket, TicketEvent
+
+CLOCKED = (Status.ASSIGNED, Status.ACCEPTED)  # the clock runs now; on hold it is frozen at the pause
+LIST_RELATED = ("company", "category", "chain", "district", "lead_department")
+
+
+def ticket_list(*, access: Access) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(visible_q(access)).select_related(*LIST_RELATED)
+
+
+def ticket_get(*, access: Access, ticket_id: int, public_only: bool = False) -> Ticket:
+    """One ticket with everything its page shows, in a fixed number of queries."""
+    events = TicketEvent.objects.select_related("actor").order_by("created_at", "id")
+    comments = Comment.objects.select_related("author").order_by("created_at", "id")
+    if public_only:
+        events, comments = events.filter(public=True), comments.filter(public=True)
+    queryset = ticket_list(access=access).prefetch_related(
+        Prefetch("events", queryset=events),
+        Prefetch("comments", queryset=comments),
+        Prefetch("assignments", queryset=Assignment.objects.select_related("department")),
+        "replies",
+        "evaluations",
+        "attachments",
+    )
+    try:
+        return queryset.get(pk=ticket_id)
+    except Ticket.DoesNotExist:
+        raise NotFound() from None
+
+
+def light_q(light: str, now: datetime) -> Q:
+    """Tickets whose traffic light is `light` at `now`: the same rule as `Ticket.light`, in SQL."""
+    running, paused = Q(status__in=CLOCKED), Q(status=Status.ON_HOLD)
+    if light == Light.RED:
+        return (running & Q(due_at__lte=now)) | (paused & Q(due_at__lte=F("hold_started_at")))
+    if light == Light.YELLOW:
+        return (running & Q(yellow_at__lte=now, due_at__gt=now)) | (
+            paused & Q(yellow_at__lte=F("hold_started_at"), due_at__gt=F("hold_started_at"))
+        )
+    return (running & Q(yellow_at__gt=now)) | (paused & Q(yellow_at__gt=F("hold_started_at")))
+
+
+def queue_kind(access: Access) -> str:
+    """Which queue a user works: their departments', the dispatch desk, or supervision."""
+    if access.department_ids:
+        return "department"
+    if Role.DISPATCHER in access.global_roles:
+        return "dispatch"
+    if Role.SUPERVISOR in access.global_roles:
+        return "supervision"
+    return "none"
+
+
+def ticket_queue(*, access: Access, now: datetime) -> QuerySet[Ticket]:
+    """Open work for the caller (DESIGN.md §8 `/api/v1/queue/`)."""
+    kind = queue_kind(access)
+    base = Ticket.objects.filter(merged_into__isnull=True).select_related(*LIST_RELATED)
+    if kind == "department":
+        assisting = Assignment.objects.filter(
+            ticket=OuterRef("pk"),
+            role=Assignment.Role.ASSIST,
+            department_id__in=access.department_ids,
+            state__in=[Assignment.State.PENDING, Assignment.State.ACCEPTED],
+        )
+        return base.filter(
+            Q(lead_department_id__in=access.department_ids) | Exists(assisting),
+            status__in=[Status.ASSIGNED, Status.ACCEPTED, Status.ON_HOLD],
+        )
+    if kind == "dispatch":
+        return base.filter(status__in=[Status.PENDING_DISPATCH, Status.DISPUTED])
+    if kind == "supervision":
+        return base.filter(
+            Q(extension_status=ExtensionStatus.REQUESTED, status__in=[Status.ACCEPTED, Status.ON_HOLD])
+            | Q(status=Status.DISPUTED)
+            | light_q(Light.RED, now)
+        )
+    return base.none()

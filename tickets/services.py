@@ -1,0 +1,557 @@
+"""Writes to tickets. `ticket_apply` is the only writer of `Ticket.status` after creation.
+
+Every action goes the same way (STYLE.md, "State transitions"):
+1. lock the ticket row (what the caller may not see is a 404);
+2. check the caller's roles for it, then the status, against `tickets.transitions.ACTIONS`
+   (403 before 409: a stranger to the action learns nothing of the state);
+3. refuse a stale write when the caller says which version it saw;
+4. run the action's own rule below, which sets fields and says where the status goes;
+5. save, append one immutable event, and schedule follow-up work for after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from common.errors import DomainError, InvalidState, NotFound, NotPermitted
+from departments.models import Department
+from sla import policies
+from sla.calendar import WorkingCalendar, current_calendar
+
+from .access import Access, access_for, roles_for, visible_q
+from .models import (
+    Assignment,
+    Comment,
+    Evaluation,
+    ExtensionStatus,
+    Reply,
+    Source,
+    Status,
+    Supervision,
+    Ticket,
+    TicketEvent,
+)
+from .transitions import ACTIONS, Action
+
+logger = logging.getLogger(__name__)
+
+
+# -- create ------------------------------------------------------------------------------------
+def ticket_create(
+    *,
+    submitter,
+    title: str,
+    description: str,
+    category=None,
+    contact_name: str = "",
+    contact_phone: str = "",
+    idempotency_key: str | None = None,
+    source: str = Source.API,
+) -> tuple[Ticket, bool]:
+    """File a request for the submitter's company; returns (ticket, created).
+
+    With an idempotency key, a retry returns the ticket of the first call instead of a second one,
+    also when both calls race (the unique constraint decides, the loser reads the winner's row).
+    """
+    company = submitter.company
+    if company is None:
+        raise NotPermitted(_("只有企业用户可以提交诉求。"))
+    if idempotency_key:
+        existing = Ticket.objects.filter(submitter=submitter, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            ticket = Ticket.objects.create(
+                company=company,
+                submitter=submitter,
+                title=title,
+                description=description,
+                category=category,
+                contact_name=contact_name or company.contact_name,
+                contact_phone=contact_phone or company.contact_phone,
+                district_id=company.district_id,
+                idempotency_key=idempotency_key or None,
+                source=source,
+                created_at=now,
+                updated_at=now,
+            )
+            _record(ticket, ACTIONS["submit"], actor=submitter, role=Role.COMPANY_USER, before="", now=now)
+            transaction.on_commit(lambda: enqueue_triage(ticket.pk), robust=True)
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        return Ticket.objects.get(submitter=submitter, idempotency_key=idempotency_key), False
+    return ticket, True
+
+
+def enqueue_triage(ticket_id: int) -> None:
+    from triage.tasks import triage_ticket_task  # triage imports this module
+
+    triage_ticket_task.delay(ticket_id)
+
+
+# -- apply any action ----------------------------------------------------------------------------
+@dataclass
+class Context:
+    ticket: Ticket
+    actor: Any  # the user, or None for the platform
+    access: Access
+    roles: frozenset[str]
+    now: datetime
+    calendar: WorkingCalendar
+
+
+@dataclass
+class Outcome:
+    to_status: str | None = None  # None: the status stays
+    note: str = ""
+    data: dict = field(default_factory=dict)
+    public: bool = True
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+
+Rule = Callable[..., Outcome]
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
+        RULES[name] = fn
+        return fn
+
+    return register
+
+
+def ticket_get_for_update(*, ticket_id: int, access: Access) -> Ticket:
+    try:
+        return Ticket.objects.select_for_update(no_key=True).filter(visible_q(access)).get(pk=ticket_id)
+    except Ticket.DoesNotExist:
+        raise NotFound() from None
+
+
+def ticket_apply(*, ticket_id: int, action: str, actor=None, version: int | None = None, **params) -> Ticket:
+    """Take `action` on the ticket as `actor` (None: the platform). Raises a DomainError on refusal."""
+    spec = ACTIONS[action]
+    access = access_for(actor)
+    with transaction.atomic():
+        ticket = ticket_get_for_update(ticket_id=ticket_id, access=access)
+        roles = roles_for(access, ticket)
+        acting_roles = spec.roles & roles
+        if not acting_roles:
+            raise NotPermitted(_("您的身份不能对该诉求执行“%(action)s”。") % {"action": spec.label})
+        if ticket.status not in spec.sources:
+            raise InvalidState(
+                _("诉求当前状态为“%(status)s”，不能执行“%(action)s”。")
+                % {"status": ticket.get_status_display(), "action": spec.label}
+            )
+        if version is not None and version != ticket.version:
+            raise InvalidState(_("诉求已被他人更新，请刷新后重试。"), code="stale")
+        now = timezone.now()
+        ctx = Context(ticket, actor, access, roles, now, current_calendar())
+        outcome = RULES[action](ctx, **params)
+        before = ticket.status
+        if outcome.to_status is not None:
+            if outcome.to_status not in spec.targets:  # a rule bug, not a user error
+                raise AssertionError(f"{action} may not lead to {outcome.to_status}")
+            ticket.status = outcome.to_status
+        ticket.version += 1
+        ticket.updated_at = now
+        ticket.save()
+        _record(
+            ticket,
+            spec,
+            actor=actor,
+            role=_primary_role(acting_roles),
+            before=before,
+            now=now,
+            note=outcome.note,
+            data=outcome.data,
+            public=outcome.public,
+        )
+        for callback in outcome.after_commit:
+            transaction.on_commit(callback, robust=True)
+    return ticket
+
+
+ROLE_PRECEDENCE = [
+    Role.SYSTEM, Role.COMPANY_USER, Role.DEPT_HEAD, Role.HANDLER, "assist_handler",
+    Role.DISPATCHER, Role.SUPERVISOR, Role.CHAIN_LEADER,
+]  # fmt: skip
+
+
+def _primary_role(roles: frozenset[str]) -> str:
+    return next(r for r in ROLE_PRECEDENCE if r in roles)
+
+
+def _record(ticket, spec: Action, *, actor, role, before, now, note="", data=None, public=True) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        action=spec.name,
+        actor=actor,
+        actor_role=role,
+        from_status=before,
+        to_status=ticket.status,
+        note=note,
+        data=data or {},
+        public=public,
+        created_at=now,
+    )
+
+
+def _require(text: str | None, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(message, code="required")
+    return text
+
+
+# -- the clocks ----------------------------------------------------------------------------------
+def _start_stage(ticket: Ticket, *, start: datetime, deadline: datetime | None, calendar: WorkingCalendar) -> None:
+    """Point the traffic light at a new stage running from `start` to `deadline` (None: no clock)."""
+    ticket.stage_started_at = start if deadline else None
+    ticket.due_at = deadline
+    ticket.yellow_at = policies.yellow_point(start, deadline, calendar) if deadline else None
+
+
+def _dispatch_to(ctx: Context, lead: Department, assisting: list[Department]) -> dict:
+    """Give the ticket to a lead department (and assisting ones) and start the accept clock."""
+    ticket, now, cal = ctx.ticket, ctx.now, ctx.calendar
+    assisting = [d for d in dict.fromkeys(assisting) if d != lead]
+    ticket.assignments.filter(state=Assignment.State.PENDING).update(state=Assignment.State.CANCELLED)
+    accept_deadline = policies.accept_limit(priority=ticket.priority).deadline(now, cal)
+    report_deadline = policies.ASSIST_REPORT.deadline(now, cal)
+    Assignment.objects.bulk_create(
+        [Assignment(ticket=ticket, department=lead, role=Assignment.Role.LEAD, assigned_at=now,
+                    accept_deadline=accept_deadline)]
+        + [Assignment(ticket=ticket, department=d, role=Assignment.Role.ASSIST, assigned_at=now,
+                      accept_deadline=accept_deadline, report_deadline=report_deadline) for d in assisting]
+    )  # fmt: skip
+    ticket.lead_department = lead
+    ticket.dispatched_at = now
+    ticket.accept_deadline = accept_deadline
+    _start_stage(ticket, start=now, deadline=accept_deadline, calendar=cal)
+    return {"lead": lead.code, "assisting": [d.code for d in assisting]}
+
+
+def _lead_assignment(ticket: Ticket) -> Assignment | None:
+    return (
+        ticket.assignments.filter(role=Assignment.Role.LEAD)
+        .exclude(state__in=[Assignment.State.RETURNED, Assignment.State.CANCELLED])
+        .first()
+    )
+
+
+# -- the rules, one per action -------------------------------------------------------------------
+@rule("triage")
+def _triage(ctx: Context, *, outcome: str, lead=None, assisting=(), note: str = "", **fields) -> Outcome:
+    """Record what triage decided (fields: category, priority, chain, …) and route or park the ticket."""
+    ticket = ctx.ticket
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+    ticket.triaged_at = ctx.now
+    ticket.triage_note = note
+    data = {"outcome": outcome, "category": ticket.category.code if ticket.category else None}
+    if outcome == Status.ASSIGNED:
+        data |= _dispatch_to(ctx, lead, list(assisting))
+    elif outcome == Status.REJECTED:
+        ticket.rejection_reason = note
+    return Outcome(to_status=outcome, note=note, data=data)
+
+
+@rule("dispatch")
+def _dispatch(ctx: Context, *, lead: Department, assisting=(), category=None, note: str = "") -> Outcome:
+    ticket = ctx.ticket
+    data = {}
+    if category is not None and category != ticket.category:
+        data["category_from"] = ticket.category.code if ticket.category else None
+        ticket.category = category
+    if category is not None:
+        data["category"] = category.code
+    data |= _dispatch_to(ctx, lead, list(assisting))
+    return Outcome(to_status=Status.ASSIGNED, note=note, data=data)
+
+
+@rule("accept")
+def _accept(ctx: Context, *, note: str = "") -> Outcome:
+    ticket, now = ctx.ticket, ctx.now
+    ticket.accepted_at = now
+    ticket.accepted_in_time = now <= ticket.accept_deadline
+    ticket.handle_deadline = policies.handle_limit(priority=ticket.priority, difficulty=ticket.difficulty).deadline(
+        now, ctx.calendar
+    )
+    _start_stage(ticket, start=now, deadline=ticket.handle_deadline, calendar=ctx.calendar)
+    lead = _lead_assignment(ticket)
+    if lead is not None:
+        lead.state, lead.accepted_at = Assignment.State.ACCEPTED, now
+        lead.save(update_fields=["state", "accepted_at"])
+    data = {"in_time": ticket.accepted_in_time, "handle_deadline": ticket.handle_deadline.isoformat()}
+    return Outcome(to_status=Status.ACCEPTED, note=note, data=data)
+
+
+@rule("return")
+def _return(ctx: Context, *, reason: str = "") -> Outcome:
+    ticket = ctx.ticket
+    reason = _require(reason, _("退回须说明理由。"))
+    window_end = policies.RETURN_WINDOW.deadline(ticket.dispatched_at, ctx.calendar)
+    if ctx.now > window_end:
+        raise InvalidState(_("已超过退回时限（派单后1个工作日内），请签收办理或联系研判员。"), code="return_window")
+    if ticket.assignments.filter(
+        role=Assignment.Role.LEAD, department=ticket.lead_department, state=Assignment.State.RETURNED
+    ).exists():
+        raise InvalidState(_("研判员已裁定由本单位办理，不能再次退回。"), code="return_final")
+    ticket.assignments.filter(state=Assignment.State.PENDING, role=Assignment.Role.LEAD).update(
+        state=Assignment.State.RETURNED
+    )
+    ticket.assignments.filter(state=Assignment.State.PENDING).update(state=Assignment.State.CANCELLED)
+    data = {"department": ticket.lead_department.code}
+    ticket.lead_department = None
+    ticket.return_count += 1
+    _start_stage(ticket, start=ctx.now, deadline=None, calendar=ctx.calendar)
+    return Outcome(to_status=Status.PENDING_DISPATCH, note=reason, data=data)
+
+
+@rule("request_info")
+def _request_info(ctx: Context, *, note: str = "") -> Outcome:
+    note = _require(note, _("请说明需要企业补充的材料。"))
+    ctx.ticket.hold_started_at = ctx.now
+    return Outcome(to_status=Status.ON_HOLD, note=note)
+
+
+@rule("provide_info")
+def _provide_info(ctx: Context, *, note: str = "") -> Outcome:
+    """Resume the handling clock: the paused working time is added to the deadline."""
+    ticket, cal = ctx.ticket, ctx.calendar
+    note = _require(note, _("请说明补充的材料或情况。"))
+    paused = cal.working_time_between(ticket.hold_started_at, ctx.now)
+    ticket.handle_deadline = cal.add_working_time(ticket.handle_deadline, paused)
+    ticket.due_at = ticket.handle_deadline
+    ticket.yellow_at = cal.add_working_time(ticket.yellow_at, paused)
+    ticket.hold_started_at = None
+    return Outcome(to_status=Status.ACCEPTED, note=note, data={"paused_seconds": int(paused.total_seconds())})
+
+
+@rule("request_extension")
+def _request_extension(ctx: Context, *, days: int, reason: str = "") -> Outcome:
+    ticket = ctx.ticket
+    reason = _require(reason, _("申请延期须说明理由。"))
+    if ticket.extension_status == ExtensionStatus.REQUESTED:
+        raise InvalidState(_("已有延期申请在审批中。"), code="extension_pending")
+    if ticket.extensions_used >= policies.EXTENSIONS_PER_TICKET:
+        raise InvalidState(_("该诉求的延期申请次数已用完。"), code="extension_used")
+    if ctx.now >= ticket.handle_deadline:
+        raise InvalidState(_("已超过办理时限，不能再申请延期。"), code="extension_late")
+    if not 1 <= days <= policies.EXTENSION_MAX_DAYS:
+        raise DomainError(_("延期天数应为1至%(max)s个工作日。") % {"max": policies.EXTENSION_MAX_DAYS})
+    ticket.extension_status = ExtensionStatus.REQUESTED
+    ticket.extension_days_requested = days
+    ticket.extension_reason = reason
+    ticket.extensions_used += 1
+    return Outcome(note=reason, data={"days": days})
+
+
+@rule("decide_extension")
+def _decide_extension(ctx: Context, *, approve: bool, days: int | None = None, note: str = "") -> Outcome:
+    """Grant (possibly fewer days than asked) or refuse; the company sees the decision."""
+    ticket, cal = ctx.ticket, ctx.calendar
+    if ticket.extension_status != ExtensionStatus.REQUESTED:
+        raise InvalidState(_("没有待审批的延期申请。"), code="no_extension_request")
+    if not approve:
+        ticket.extension_status = ExtensionStatus.DENIED
+        return Outcome(note=note, data={"approved": False})
+    days = days or ticket.extension_days_requested
+    if not 1 <= days <= ticket.extension_days_requested:
+        raise DomainError(
+            _("批准天数应为1至%(max)s个工作日。") % {"max": ticket.extension_days_requested}
+        )
+    ticket.extension_status = ExtensionStatus.GRANTED
+    ticket.extension_days_granted = days
+    ticket.handle_deadline = cal.add_working_days(ticket.handle_deadline, days)
+    _start_stage(ticket, start=ticket.stage_started_at, deadline=ticket.handle_deadline, calendar=cal)
+    if ticket.status == Status.ON_HOLD:  # the light stays frozen where the pause began
+        ticket.due_at = ticket.handle_deadline
+    return Outcome(note=note, data={"approved": True, "days": days, "handle_deadline": ticket.handle_deadline.isoformat()})
+
+
+@rule("assist_report")
+def _assist_report(ctx: Context, *, body: str = "") -> Outcome:
+    body = _require(body, _("请填写协办意见。"))
+    assignment = ctx.ticket.assignments.filter(
+        role=Assignment.Role.ASSIST,
+        department_id__in=ctx.access.department_ids,
+        state__in=[Assignment.State.PENDING, Assignment.State.ACCEPTED],
+    ).first()
+    assignment.state, assignment.reported_at, assignment.report = Assignment.State.REPORTED, ctx.now, body
+    assignment.save(update_fields=["state", "reported_at", "report"])
+    return Outcome(note=body, data={"department": assignment.department.code}, public=False)
+
+
+def _answer(ctx: Context, *, body: str, result: str, basis: str, department) -> Outcome:
+    """Record a reply and open the evaluation window."""
+    ticket = ctx.ticket
+    Reply.objects.create(
+        ticket=ticket, department=department, author=ctx.actor, result=result, body=body, basis=basis,
+        created_at=ctx.now,
+    )  # fmt: skip
+    ticket.replied_at = ctx.now
+    ticket.evaluate_deadline = ctx.now + policies.EVALUATION_WINDOW
+    ticket.hold_started_at = None
+    _start_stage(ticket, start=ctx.now, deadline=None, calendar=ctx.calendar)
+    return Outcome(to_status=Status.REPLIED, note=body, data={"result": result, "basis": basis})
+
+
+@rule("reply")
+def _reply(ctx: Context, *, body: str = "", result: str = Reply.Result.RESOLVED, basis: str = "") -> Outcome:
+    body = _require(body, _("请填写答复内容。"))
+    outcome = _answer(ctx, body=body, result=result, basis=basis, department=ctx.ticket.lead_department)
+    duplicates = list(
+        ctx.ticket.duplicates.filter(status__in=ACTIONS["answer_with_primary"].sources).values_list("pk", flat=True)
+    )
+    for duplicate_id in duplicates:
+        ticket_apply(ticket_id=duplicate_id, action="answer_with_primary", primary_id=ctx.ticket.pk)
+    if duplicates:
+        outcome.data["duplicates"] = duplicates
+    return outcome
+
+
+@rule("answer_with_primary")
+def _answer_with_primary(ctx: Context, *, primary_id: int) -> Outcome:
+    reply = Reply.objects.filter(ticket_id=primary_id).latest("created_at", "id")
+    outcome = _answer(ctx, body=reply.body, result=reply.result, basis=reply.basis, department=reply.department)
+    outcome.data["primary"] = primary_id
+    return outcome
+
+
+@rule("confirm")
+def _confirm(
+    ctx: Context, *, contacted: bool, resolved: str, satisfaction: str, comment: str = ""
+) -> Outcome:
+    ticket = ctx.ticket
+    Evaluation.objects.create(
+        ticket=ticket, author=ctx.actor, round=ticket.reopen_count, contacted=contacted, resolved=resolved,
+        satisfaction=satisfaction, comment=comment, created_at=ctx.now,
+    )  # fmt: skip
+    data = {"contacted": contacted, "resolved": resolved, "satisfaction": satisfaction}
+    if satisfaction == Evaluation.Satisfaction.UNSATISFIED:
+        return Outcome(to_status=Status.DISPUTED, note=comment, data=data)
+    ticket.closed_at, ticket.close_reason = ctx.now, "evaluated"
+    return Outcome(to_status=Status.CLOSED, note=comment, data=data)
+
+
+@rule("reopen")
+def _reopen(ctx: Context, *, note: str = "") -> Outcome:
+    """重办: the same lead department, a new handling deadline from now."""
+    ticket, cal = ctx.ticket, ctx.calendar
+    note = _require(note, _("重办须说明理由。"))
+    ticket.reopen_count += 1
+    ticket.handle_deadline = policies.handle_limit(priority=ticket.priority, difficulty=ticket.difficulty).deadline(
+        ctx.now, cal
+    )
+    ticket.evaluate_deadline = None
+    _start_stage(ticket, start=ctx.now, deadline=ticket.handle_deadline, calendar=cal)
+    return Outcome(to_status=Status.ACCEPTED, note=note, data={"reopen_count": ticket.reopen_count})
+
+
+@rule("close")
+def _close(ctx: Context, *, note: str = "") -> Outcome:
+    """A dispute judged unreasonable: closed, the company's evaluation kept with the reviewer's reason."""
+    note = _require(note, _("复核办结须说明理由。"))
+    ctx.ticket.evaluations.filter(round=ctx.ticket.reopen_count).update(review_note=note)
+    ctx.ticket.closed_at, ctx.ticket.close_reason = ctx.now, "reviewed"
+    return Outcome(to_status=Status.CLOSED, note=note)
+
+
+@rule("close_unevaluated")
+def _close_unevaluated(ctx: Context) -> Outcome:
+    """The evaluation window passed: closed as 未评价, never counted as satisfied."""
+    if ctx.ticket.evaluate_deadline is None or ctx.now < ctx.ticket.evaluate_deadline:
+        raise InvalidState(_("评价期限未到。"), code="window_open")
+    ctx.ticket.closed_at, ctx.ticket.close_reason = ctx.now, "unevaluated"
+    return Outcome(to_status=Status.CLOSED, note=_("评价期限已过，按未评价办结。"))
+
+
+@rule("withdraw")
+def _withdraw(ctx: Context, *, note: str = "") -> Outcome:
+    ctx.ticket.assignments.filter(state=Assignment.State.PENDING).update(state=Assignment.State.CANCELLED)
+    ctx.ticket.closed_at = ctx.now
+    _start_stage(ctx.ticket, start=ctx.now, deadline=None, calendar=ctx.calendar)
+    return Outcome(to_status=Status.WITHDRAWN, note=note)
+
+
+@rule("reject")
+def _reject(ctx: Context, *, reason: str = "") -> Outcome:
+    reason = _require(reason, _("不予受理须说明理由。"))
+    ctx.ticket.rejection_reason = reason
+    ctx.ticket.closed_at = ctx.now
+    return Outcome(to_status=Status.REJECTED, note=reason)
+
+
+SUPERVISION_ORDER = list(Supervision.values)
+
+
+@rule("supervise")
+def _supervise(ctx: Context, *, level: str, note: str = "") -> Outcome:
+    """督办: raise the supervision level (never lower it)."""
+    ticket = ctx.ticket
+    if level not in SUPERVISION_ORDER or level == Supervision.NONE:
+        raise DomainError(_("督办等级无效。"), code="invalid_level")
+    if SUPERVISION_ORDER.index(level) <= SUPERVISION_ORDER.index(ticket.supervision_level):
+        raise InvalidState(_("督办等级只能提高。"), code="level_not_higher")
+    data = {"from": ticket.supervision_level, "to": level}
+    ticket.supervision_level = level
+    return Outcome(note=note, data=data, public=False)
+
+
+@rule("comment")
+def _comment(ctx: Context, *, body: str = "", public: bool = True) -> Outcome:
+    body = _require(body, _("留言内容不能为空。"))
+    if Role.COMPANY_USER in ctx.roles:
+        public = True  # what a company writes is never hidden from it
+    Comment.objects.create(ticket=ctx.ticket, author=ctx.actor, body=body, public=public, created_at=ctx.now)
+    return Outcome(note=body, public=public)
+
+
+@rule("merge")
+def _merge(ctx: Context, *, primary_id: int, note: str = "") -> Outcome:
+    """并单: the ticket follows its primary and is answered with it."""
+    ticket = ctx.ticket
+    if primary_id == ticket.pk:
+        raise DomainError(_("不能与自身并单。"), code="merge_self")
+    primary = Ticket.objects.filter(pk=primary_id).first()
+    if primary is None or primary.merged_into_id is not None or primary.status not in ACTIONS["reply"].sources | {
+        Status.ASSIGNED, Status.PENDING_DISPATCH, Status.SUBMITTED, Status.ON_HOLD
+    }:
+        raise DomainError(_("主件不存在、已被并入其他诉求或已答复。"), code="merge_primary")
+    ticket.merged_into = primary
+    ticket.assignments.filter(state=Assignment.State.PENDING).update(state=Assignment.State.CANCELLED)
+    _start_stage(ticket, start=ctx.now, deadline=None, calendar=ctx.calendar)
+    TicketEvent.objects.create(
+        ticket=primary, action="merge", actor=ctx.actor, actor_role=_primary_role(ctx.roles & ACTIONS["merge"].roles),
+        from_status=primary.status, to_status=primary.status, note=note, data={"duplicate": ticket.pk},
+        created_at=ctx.now, public=False,
+    )  # fmt: skip
+    return Outcome(note=note, data={"primary": primary.pk, "primary_number": primary.number})
+
+
+# -- periodic ------------------------------------------------------------------------------------
+def close_unevaluated_tickets(*, limit: int = 500) -> int:
+    """Close replied tickets whose evaluation window passed (未评价). Safe to run twice at once."""
+    due = Ticket.objects.filter(status=Status.REPLIED, evaluate_deadline__lte=timezone.now())
+    closed = 0
+    for ticket_id in due.order_by("evaluate_deadline").values_list("pk", flat=True)[:limit]:
+        try:
+            ticket_apply(ticket_id=ticket_id, action="close_unevaluated")
+            closed += 1
+        except InvalidState:  # evaluated, or closed by another sweeper, in the meantime
+            continue
+    return closed

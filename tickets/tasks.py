@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="tickets.close_unevaluated", acks_late=True)
+def close_unevaluated_task() -> int:
+    return services.close_unevaluated_tickets()

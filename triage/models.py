@@ -1,0 +1,68 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.Model):
+    """The taxonomy of requests (two levels), edited by admins."""
+
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级分类"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    # Words that suggest this category to the keyword router, separated by spaces or commas.
+    keywords = models.TextField(_("关键词"), blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+    position = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("诉求分类")
+        verbose_name_plural = _("诉求分类")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name if self.parent_id is None else f"{self.parent.name}-{self.name}"
+
+    def keyword_list(self) -> list[str]:
+        return [w for w in self.keywords.replace("，", ",").replace(",", " ").split() if w]
+
+
+class RoutingRule(models.Model):
+    """The routing catalogue (派单目录): category × district (× chain) → lead and assisting departments.
+
+    The most specific rule wins: district and chain, then district, then chain, then the category alone.
+    """
+
+    category = models.ForeignKey(Category, verbose_name=_("分类"), on_delete=models.CASCADE, related_name="rules")
+    district = models.ForeignKey(
+        "departments.Department",
+        verbose_name=_("县(市、区)"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": "county"},
+    )
+    chain = models.ForeignKey(
+        "companies.IndustryChain", verbose_name=_("产业链"), on_delete=models.CASCADE, null=True, blank=True
+    )
+    lead = models.ForeignKey(
+        "departments.Department", verbose_name=_("主办部门"), on_delete=models.PROTECT, related_name="lead_rules"
+    )
+    assisting = models.ManyToManyField(
+        "departments.Department", verbose_name=_("协办部门"), blank=True, related_name="assisting_rules"
+    )
+
+    class Meta:
+        verbose_name = _("派单规则")
+        verbose_name_plural = _("派单目录")
+        ordering = ["category", "district", "chain"]
+
+    def __str__(self) -> str:
+        return f"{self.category} → {self.lead}"
+
+    def clean(self):
+        clash = RoutingRule.objects.filter(category=self.category_id, district=self.district_id, chain=self.chain_id)
+        if clash.exclude(pk=self.pk).exists():
+            raise ValidationError(_("同一分类、区域和产业链只能有一条派单规则。"))

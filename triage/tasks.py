@@ -1,0 +1,15 @@
+"""Thin Celery tasks: ids in, a service call, nothing else. Task names are a wire protocol: keep them."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="triage.triage_ticket", acks_late=True)
+def triage_ticket_task(ticket_id: int) -> None:
+    services.ticket_triage(ticket_id=ticket_id)
+
+
+@shared_task(name="triage.requeue_stale_submitted", acks_late=True)
+def requeue_stale_submitted_task() -> int:
+    return services.requeue_stale_submitted()
