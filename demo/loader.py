@@ -171,7 +171,8 @@ def _drive_steps(rng, submitter, request, category, target, start, officials) ->
 
     with at(0):
         ticket, _created = ticket_create(
-            submitter=submitter, title=request["title"], description=request["description"], source=Source.DEMO
+            submitter=submitter, title=request["title"], description=request["description"], source=Source.DEMO,
+            triage_later=target == "submitted",
         )
     if target == "submitted":
         return

@@ -164,6 +164,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        "polling_interval": 0.1,  # seconds; the default 1 s makes submit → routed slow
     }
 else:
     # Redis redelivers unacknowledged tasks after this long; longer than any task runs.

@@ -56,8 +56,11 @@ def ticket_create(
     contact_phone: str = "",
     idempotency_key: str | None = None,
     source: str = Source.API,
+    triage_later: bool = True,
 ) -> tuple[Ticket, bool]:
     """File a request for the submitter's company; returns (ticket, created).
+
+    `triage_later=False` is for callers that triage the ticket themselves (the demo loader, imports).
 
     With an idempotency key, a retry returns the ticket of the first call instead of a second one,
     also when both calls race (the unique constraint decides, the loser reads the winner's row).
@@ -87,7 +90,8 @@ def ticket_create(
                 updated_at=now,
             )
             _record(ticket, ACTIONS["submit"], actor=submitter, role=Role.COMPANY_USER, before="", now=now)
-            transaction.on_commit(lambda: enqueue_triage(ticket.pk), robust=True)
+            if triage_later:
+                transaction.on_commit(lambda: enqueue_triage(ticket.pk), robust=True)
     except IntegrityError:
         if not idempotency_key:
             raise

@@ -1,0 +1,39 @@
+# Two commands do everything (README): `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint fmt clean
+
+install: $(VENV)/.installed
+
+# python3-venv is not on a bare Debian: install it when we can (root), else say what is missing.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 && $(PYTHON) -c 'import ensurepip' 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; \
+	  else echo "please install python3-venv (apt-get install python3-venv)"; exit 1; fi; }
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+# The embedded default: SQLite, a file-system broker, one worker with beat, e-mail to var/mail.
+run: install
+	PORT=$(PORT) scripts/run-embedded
+
+# The whole suite on real PostgreSQL and Redis servers started (and installed, if missing) for it.
+test: install
+	scripts/with-services $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache
