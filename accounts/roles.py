@@ -17,6 +17,5 @@ class Role(models.TextChoices):
 
 # Roles held through a department membership (the rest come from the company link or superuser).
 MEMBERSHIP_ROLES = [
-    (r.value, r.label)
-    for r in (Role.HANDLER, Role.DEPT_HEAD, Role.DISPATCHER, Role.SUPERVISOR, Role.CHAIN_LEADER)
+    (r.value, r.label) for r in (Role.HANDLER, Role.DEPT_HEAD, Role.DISPATCHER, Role.SUPERVISOR, Role.CHAIN_LEADER)
 ]

@@ -13,15 +13,9 @@ def check_character(first17: str) -> str:
 
 
 def is_valid_credit_code(code: str) -> bool:
-    return (
-        len(code) == 18
-        and all(ch in CHARSET for ch in code)
-        and check_character(code[:17]) == code[17]
-    )
+    return len(code) == 18 and all(ch in CHARSET for ch in code) and check_character(code[:17]) == code[17]
 
 
 def validate_credit_code(value: str) -> None:
     if not is_valid_credit_code(value or ""):
-        raise ValidationError(
-            _("统一社会信用代码无效：应为18位，且校验码符合 GB 32100。"), code="invalid_credit_code"
-        )
+        raise ValidationError(_("统一社会信用代码无效：应为18位，且校验码符合 GB 32100。"), code="invalid_credit_code")

@@ -21,9 +21,7 @@ class IndustryChain(models.Model):
 
 class Company(models.Model):
     name = models.CharField(_("企业名称"), max_length=200)
-    credit_code = models.CharField(
-        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code]
-    )
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code])
     district = models.ForeignKey(
         "departments.Department",
         verbose_name=_("所在县(市、区)"),

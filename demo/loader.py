@@ -7,6 +7,7 @@ Idempotent: reference data is updated in place; tickets are generated only once.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from datetime import timedelta
 
@@ -121,9 +122,7 @@ def load_people(departments: dict[str, Department]) -> list[User]:
             },
         )  # fmt: skip
         company.chains.set([chains[row["chain"]]])
-        company_users.append(
-            user(f"qiye{index}", row["contact"], company=company, phone=row["phone"])
-        )
+        company_users.append(user(f"qiye{index}", row["contact"], company=company, phone=row["phone"]))
     return company_users
 
 
@@ -150,10 +149,8 @@ class _Now(Exception):
 
 
 def _drive(rng, submitter, request, category, target, start, officials) -> None:
-    try:
+    with contextlib.suppress(_Now):
         _drive_steps(rng, submitter, request, category, target, start, officials)
-    except _Now:
-        pass
 
 
 def _drive_steps(rng, submitter, request, category, target, start, officials) -> None:
@@ -171,7 +168,10 @@ def _drive_steps(rng, submitter, request, category, target, start, officials) ->
 
     with at(0):
         ticket, _created = ticket_create(
-            submitter=submitter, title=request["title"], description=request["description"], source=Source.DEMO,
+            submitter=submitter,
+            title=request["title"],
+            description=request["description"],
+            source=Source.DEMO,
             triage_later=target == "submitted",
         )
     if target == "submitted":

@@ -51,16 +51,33 @@ SERVICE_BOARDS = [
 
 # (code, name, keywords, lead, assisting): keywords feed the keyword router.
 CATEGORIES = [
-    ("policy", "政策咨询与兑现", "政策 补助 补贴 奖励 兑现 申报 扶持 惠企 减免 高企 技改 专项资金", "jingxin", ["caizheng"]),
+    (
+        "policy",
+        "政策咨询与兑现",
+        "政策 补助 补贴 奖励 兑现 申报 扶持 惠企 减免 高企 技改 专项资金",
+        "jingxin",
+        ["caizheng"],
+    ),
     ("land", "要素保障-用地", "用地 土地 地块 规划 不动产 土地证 征地 容积率 用地指标 出让", "ziran", []),
-    ("energy", "要素保障-用能", "用电 电力 供电 增容 变压器 停电 跳闸 天然气 燃气 用气 气压 能耗 用能 电网 报装 电价",
-     "gongdian", ["fagai"]),
+    (
+        "energy",
+        "要素保障-用能",
+        "用电 电力 供电 增容 变压器 停电 跳闸 天然气 燃气 用气 气压 能耗 用能 电网 报装 电价",
+        "gongdian",
+        ["fagai"],
+    ),
     ("water", "要素保障-用水", "用水 供水 水压 污水 排水 管网 水表 接管 积水 内涝", "gongshui", ["zhujian"]),
     ("labour", "要素保障-用工与人才", "招工 用工 员工 人才 社保 技工 培训 招聘 公寓 落户 通勤 缺工", "renshe", []),
     ("finance", "融资金融", "贷款 融资 银行 担保 转贷 授信 利率 上市 资金周转 抵押 续贷", "jinrong", []),
     ("approval", "审批服务", "审批 许可 环评 施工许可 验收 消防 办证 备案 排污 证照 核准", "zhengwu", ["shengtai"]),
     ("project", "项目建设协调", "项目 施工 道路 拆迁 工地 进场 围墙 工程 建设 管线迁改", "zhujian", ["jiaotong"]),
-    ("innovation", "科技创新与知识产权", "研发 专利 知识产权 科技 创新 技术攻关 商标 侵权 实验室 研究院", "keji", ["shijian"]),
+    (
+        "innovation",
+        "科技创新与知识产权",
+        "研发 专利 知识产权 科技 创新 技术攻关 商标 侵权 实验室 研究院",
+        "keji",
+        ["shijian"],
+    ),
     ("legal", "涉企执法与法律服务", "执法 检查 罚款 处罚 合同 纠纷 法律 律师 仲裁 重复检查", "sifa", ["shijian"]),
     ("market", "市场与外贸物流", "出口 外贸 物流 退税 报关 展会 港口 运输 订单 海关 集装箱", "shangwu", ["shuiwu"]),
     ("environment", "营商环境投诉", "拖欠 账款 推诿 乱收费 刁难 效率低 不作为 摊派 营商环境", "fagai", []),

@@ -146,6 +146,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketLevelEnum": "tickets.models.Level",
+        "SupervisionRaiseEnum": "tickets.api.serializers.SUPERVISION_RAISES",
+    },
 }
 
 CACHES = {

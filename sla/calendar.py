@@ -85,8 +85,8 @@ class WorkingCalendar:
         day = local.date()
         if self.is_working_day(day) and local < self._at(day, self.day_end):
             yield max(local, self._at(day, self.day_start)), self._at(day, self.day_end)
-        for day in self.working_days_after(day):
-            yield self._at(day, self.day_start), self._at(day, self.day_end)
+        for next_day in self.working_days_after(day):
+            yield self._at(next_day, self.day_start), self._at(next_day, self.day_end)
 
     def add_working_time(self, start: datetime, span: timedelta) -> datetime:
         """The instant when `span` of working time has passed since `start`."""

@@ -86,11 +86,14 @@ def roles_for(access: Access, ticket: Ticket) -> frozenset[str]:
         roles.add(Role.HANDLER)
         if ticket.lead_department_id in access.head_of:
             roles.add(Role.DEPT_HEAD)
-    if access.department_ids and ticket.assignments.filter(
-        role=Assignment.Role.ASSIST,
-        state__in=[Assignment.State.PENDING, Assignment.State.ACCEPTED],
-        department_id__in=access.department_ids,
-    ).exists():
+    if (
+        access.department_ids
+        and ticket.assignments.filter(
+            role=Assignment.Role.ASSIST,
+            state__in=[Assignment.State.PENDING, Assignment.State.ACCEPTED],
+            department_id__in=access.department_ids,
+        ).exists()
+    ):
         roles.add(ASSIST_HANDLER)
     if ticket.chain_id in access.chain_ids:
         roles.add(Role.CHAIN_LEADER)

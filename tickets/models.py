@@ -92,9 +92,7 @@ class Ticket(models.Model):
     category = models.ForeignKey(
         "triage.Category", verbose_name=_("分类"), on_delete=models.PROTECT, null=True, blank=True
     )
-    request_type = models.CharField(
-        _("诉求类型"), max_length=12, choices=RequestType.choices, default=RequestType.HELP
-    )
+    request_type = models.CharField(_("诉求类型"), max_length=12, choices=RequestType.choices, default=RequestType.HELP)
     priority = models.CharField(_("紧急程度"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     difficulty = models.CharField(_("难度"), max_length=10, choices=Difficulty.choices, default=Difficulty.GENERAL)
     level = models.CharField(_("层级"), max_length=10, choices=Level.choices, default=Level.CITY)
@@ -179,9 +177,7 @@ class Ticket(models.Model):
             # The department queue: open tickets of a department in order of urgency.
             models.Index(fields=["lead_department", "due_at", "id"], name="ticket_queue_idx"),
             # The SLA sweeper finds due tickets by a range scan over open ones only.
-            models.Index(
-                fields=["due_at"], name="ticket_open_due_idx", condition=Q(status__in=sorted(OPEN_STATUSES))
-            ),
+            models.Index(fields=["due_at"], name="ticket_open_due_idx", condition=Q(status__in=sorted(OPEN_STATUSES))),
             models.Index(fields=["status", "created_at"], name="ticket_status_created_idx"),
             models.Index(fields=["company", "-created_at"], name="ticket_company_idx"),
         ]
@@ -287,6 +283,9 @@ class Comment(models.Model):
         verbose_name_plural = _("留言")
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.body[:30]}"
+
 
 class Attachment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
@@ -301,6 +300,9 @@ class Attachment(models.Model):
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class Reply(models.Model):
@@ -326,6 +328,9 @@ class Reply(models.Model):
         verbose_name = _("答复")
         verbose_name_plural = _("答复")
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.get_result_display()}"
 
 
 class Evaluation(models.Model):
@@ -356,3 +361,6 @@ class Evaluation(models.Model):
         verbose_name = _("评价")
         verbose_name_plural = _("评价")
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.get_satisfaction_display()}"

@@ -375,16 +375,16 @@ def _decide_extension(ctx: Context, *, approve: bool, days: int | None = None, n
         return Outcome(note=note, data={"approved": False})
     days = days or ticket.extension_days_requested
     if not 1 <= days <= ticket.extension_days_requested:
-        raise DomainError(
-            _("批准天数应为1至%(max)s个工作日。") % {"max": ticket.extension_days_requested}
-        )
+        raise DomainError(_("批准天数应为1至%(max)s个工作日。") % {"max": ticket.extension_days_requested})
     ticket.extension_status = ExtensionStatus.GRANTED
     ticket.extension_days_granted = days
     ticket.handle_deadline = cal.add_working_days(ticket.handle_deadline, days)
     _start_stage(ticket, start=ticket.stage_started_at, deadline=ticket.handle_deadline, calendar=cal)
     if ticket.status == Status.ON_HOLD:  # the light stays frozen where the pause began
         ticket.due_at = ticket.handle_deadline
-    return Outcome(note=note, data={"approved": True, "days": days, "handle_deadline": ticket.handle_deadline.isoformat()})
+    return Outcome(
+        note=note, data={"approved": True, "days": days, "handle_deadline": ticket.handle_deadline.isoformat()}
+    )
 
 
 @rule("assist_report")
@@ -437,9 +437,7 @@ def _answer_with_primary(ctx: Context, *, primary_id: int) -> Outcome:
 
 
 @rule("confirm")
-def _confirm(
-    ctx: Context, *, contacted: bool, resolved: str, satisfaction: str, comment: str = ""
-) -> Outcome:
+def _confirm(ctx: Context, *, contacted: bool, resolved: str, satisfaction: str, comment: str = "") -> Outcome:
     ticket = ctx.ticket
     Evaluation.objects.create(
         ticket=ticket, author=ctx.actor, round=ticket.reopen_count, contacted=contacted, resolved=resolved,
@@ -532,9 +530,12 @@ def _merge(ctx: Context, *, primary_id: int, note: str = "") -> Outcome:
     if primary_id == ticket.pk:
         raise DomainError(_("不能与自身并单。"), code="merge_self")
     primary = Ticket.objects.filter(pk=primary_id).first()
-    if primary is None or primary.merged_into_id is not None or primary.status not in ACTIONS["reply"].sources | {
-        Status.ASSIGNED, Status.PENDING_DISPATCH, Status.SUBMITTED, Status.ON_HOLD
-    }:
+    if (
+        primary is None
+        or primary.merged_into_id is not None
+        or primary.status
+        not in ACTIONS["reply"].sources | {Status.ASSIGNED, Status.PENDING_DISPATCH, Status.SUBMITTED, Status.ON_HOLD}
+    ):
         raise DomainError(_("主件不存在、已被并入其他诉求或已答复。"), code="merge_primary")
     ticket.merged_into = primary
     ticket.assignments.filter(state=Assignment.State.PENDING).update(state=Assignment.State.CANCELLED)

@@ -20,12 +20,8 @@ from .models import OPEN_STATUSES, Status
 ASSIST_HANDLER = "assist_handler"  # a member of an assisting department (not a role of its own)
 HANDLERS = frozenset({Role.HANDLER, Role.DEPT_HEAD})
 REVIEWERS = frozenset({Role.DISPATCHER, Role.SUPERVISOR})
-PARTICIPANTS = frozenset(
-    {Role.COMPANY_USER, *HANDLERS, ASSIST_HANDLER, *REVIEWERS, Role.CHAIN_LEADER}
-)
-BEFORE_REPLY = frozenset(
-    {Status.SUBMITTED, Status.PENDING_DISPATCH, Status.ASSIGNED, Status.ACCEPTED, Status.ON_HOLD}
-)
+PARTICIPANTS = frozenset({Role.COMPANY_USER, *HANDLERS, ASSIST_HANDLER, *REVIEWERS, Role.CHAIN_LEADER})
+BEFORE_REPLY = frozenset({Status.SUBMITTED, Status.PENDING_DISPATCH, Status.ASSIGNED, Status.ACCEPTED, Status.ON_HOLD})
 IN_HANDLING = frozenset({Status.ACCEPTED, Status.ON_HOLD})
 
 

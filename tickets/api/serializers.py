@@ -106,8 +106,11 @@ class ConfirmInput(ActionInput):
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+SUPERVISION_RAISES = [c for c in Supervision.choices if c[0] != Supervision.NONE]
+
+
 class SuperviseInput(ActionInput):
-    level = serializers.ChoiceField(choices=[c for c in Supervision.choices if c[0] != Supervision.NONE])
+    level = serializers.ChoiceField(choices=SUPERVISION_RAISES)
     note = _note()
 
 
