@@ -158,6 +158,29 @@ def make_ticket(world):
     return make
 
 
+def stop_redis() -> None:
+    """Stop the test Redis server for real (fault injection)."""
+    subprocess.run(["redis-cli", "-p", os.environ["QIHU_REDIS_PORT"], "shutdown", "nosave"], capture_output=True)
+
+
+def start_redis() -> None:
+    port, directory = os.environ["QIHU_REDIS_PORT"], os.environ["QIHU_SERVICES_DIR"]
+    subprocess.run(
+        ["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--daemonize", "yes", "--dir", directory, "--pidfile", f"{directory}/redis.pid",
+         "--logfile", f"{directory}/redis.log"],
+        check=True,
+    )  # fmt: skip
+    wait_for(lambda: subprocess.run(["redis-cli", "-p", port, "ping"], capture_output=True).stdout.strip() == b"PONG")
+
+
+@pytest.fixture
+def redis_stopped():
+    stop_redis()
+    yield
+    start_redis()
+
+
 # -- real Celery worker --------------------------------------------------------------------------
 def _test_database_url() -> str:
     parts = urlsplit(os.environ["DATABASE_URL"])

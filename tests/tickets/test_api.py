@@ -4,10 +4,12 @@ import threading
 import pytest
 import redis
 from django.db import connection
+from django.utils import timezone
 
 from tickets.models import Status, Ticket, TicketEvent
+from triage.services import requeue_stale_submitted
 
-from ..conftest import DESCRIPTION, TITLE, api
+from ..conftest import DESCRIPTION, TITLE, api, start_redis, stop_redis
 
 NEW = {"title": TITLE, "description": DESCRIPTION}
 
@@ -185,3 +187,20 @@ def test_token_login(world):
 def test_schema_and_docs_are_served(client):
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_a_request_filed_while_redis_is_down_is_kept_and_routed_later(world, django_capture_on_commit_callbacks):
+    stop_redis()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):  # the enqueue fails: the broker is down
+            response = api(world.company_user).post("/api/v1/tickets/", NEW, format="json")
+    finally:
+        start_redis()
+    assert response.status_code == 201
+    ticket = Ticket.objects.get(pk=response.data["id"])
+    assert ticket.status == Status.SUBMITTED
+    broker = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
+    assert broker.llen("celery") == 0
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=ticket.created_at - timezone.timedelta(minutes=2))
+    assert requeue_stale_submitted() == 1  # the sweeper's next run
+    assert broker.llen("celery") == 1

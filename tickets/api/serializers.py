@@ -243,7 +243,10 @@ class TicketDetailOutput(TicketListOutput):
         ]  # fmt: skip
 
     def _roles(self, ticket) -> frozenset[str]:
-        return roles_for(access_for(self.context["request"].user), ticket)
+        cache = self.context.setdefault("roles", {})
+        if ticket.pk not in cache:
+            cache[ticket.pk] = roles_for(access_for(self.context["request"].user), ticket)
+        return cache[ticket.pk]
 
     @extend_schema_field(AssignmentOutput(many=True))
     def get_assisting_departments(self, ticket):

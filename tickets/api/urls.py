@@ -1,7 +1,8 @@
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.throttling import ScopedRateThrottle
+
+from common.throttling import LoginThrottle
 
 from ..transitions import PUBLIC_ACTIONS
 from . import views
@@ -10,7 +11,7 @@ from .serializers import ACTION_INPUTS, TicketDetailOutput
 
 class TokenLoginApi(ObtainAuthToken):
     throttle_scope = "login"
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [LoginThrottle]
 
 
 def action_view(action):

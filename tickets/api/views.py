@@ -6,10 +6,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from common.errors import DomainError
+from common.throttling import SubmitThrottle
 
 from .. import selectors, services
 from ..access import access_for
@@ -33,13 +33,6 @@ class MostUrgentFirst(NewestFirst):
 
 class OldestFirst(NewestFirst):
     ordering = ("created_at", "id")
-
-
-class SubmitThrottle(UserRateThrottle):
-    scope = "submit"
-
-    def allow_request(self, request, view):
-        return request.method != "POST" or super().allow_request(request, view)
 
 
 def ticket_detail_response(request, ticket_id: int, status_code=status.HTTP_200_OK) -> Response:
