@@ -38,6 +38,10 @@ TARGETS = [
 ]  # fmt: skip
 
 
+# How many days ago a demo ticket was filed, by target: the ones still awaiting evaluation are recent.
+AGE_DAYS = {"submitted": (0, 0), "replied": (5, 9), "disputed": (5, 12), "assigned": (0.5, 2)}
+
+
 def credit_code(index: int) -> str:
     """A valid, fictional unified social credit code: 91 (enterprise), 330800 (Quzhou), 9 digits, check."""
     body = f"91330800MA{index:07d}"
@@ -139,7 +143,7 @@ def load_tickets(company_users: list[User], *, count: int = TICKETS, seed: int =
         submitter = company_users[n % len(company_users)]
         request = content.REQUESTS[rng.randrange(len(content.REQUESTS))]
         target = rng.choices(names, weights)[0]
-        start = now - timedelta(days=rng.uniform(20, 80)) if target != "submitted" else now - timedelta(seconds=5)
+        start = now - timedelta(days=rng.uniform(*AGE_DAYS.get(target, (20, 80))))
         _drive(rng, submitter, request, categories[request["category"]], target, start, officials)
     return count
 
