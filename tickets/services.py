@@ -40,7 +40,7 @@ from .models import (
     Ticket,
     TicketEvent,
 )
-from .transitions import ACTIONS, Action
+from .transitions import ACTIONS, BEFORE_REPLY, Action
 
 logger = logging.getLogger(__name__)
 
@@ -529,21 +529,18 @@ def _merge(ctx: Context, *, primary_id: int, note: str = "") -> Outcome:
     ticket = ctx.ticket
     if primary_id == ticket.pk:
         raise DomainError(_("不能与自身并单。"), code="merge_self")
-    primary = Ticket.objects.filter(pk=primary_id).first()
-    if (
-        primary is None
-        or primary.merged_into_id is not None
-        or primary.status
-        not in ACTIONS["reply"].sources | {Status.ASSIGNED, Status.PENDING_DISPATCH, Status.SUBMITTED, Status.ON_HOLD}
-    ):
+    if ticket.merged_into_id is not None or ticket.duplicates.exists():
+        raise InvalidState(_("该诉求已是并单中的主件或附件。"), code="merge_again")
+    primary = Ticket.objects.filter(pk=primary_id, status__in=BEFORE_REPLY, merged_into__isnull=True).first()
+    if primary is None:
         raise DomainError(_("主件不存在、已被并入其他诉求或已答复。"), code="merge_primary")
     ticket.merged_into = primary
     ticket.assignments.filter(state=Assignment.State.PENDING).update(state=Assignment.State.CANCELLED)
     _start_stage(ticket, start=ctx.now, deadline=None, calendar=ctx.calendar)
-    TicketEvent.objects.create(
-        ticket=primary, action="merge", actor=ctx.actor, actor_role=_primary_role(ctx.roles & ACTIONS["merge"].roles),
-        from_status=primary.status, to_status=primary.status, note=note, data={"duplicate": ticket.pk},
-        created_at=ctx.now, public=False,
+    merge = ACTIONS["merge"]
+    _record(
+        primary, merge, actor=ctx.actor, role=_primary_role(ctx.roles & merge.roles), before=primary.status,
+        now=ctx.now, note=note, data={"duplicate": ticket.pk}, public=False,
     )  # fmt: skip
     return Outcome(note=note, data={"primary": primary.pk, "primary_number": primary.number})
 
