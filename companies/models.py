@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.text import split_keywords
+
 from .credit_code import validate_credit_code
 
 
@@ -9,6 +11,8 @@ class IndustryChain(models.Model):
 
     code = models.SlugField(_("代码"), max_length=20, unique=True)
     name = models.CharField(_("名称"), max_length=50, unique=True)
+    # Words that point a request to this chain when the company's profile names none.
+    keywords = models.TextField(_("关键词"), blank=True)
 
     class Meta:
         verbose_name = _("产业链")
@@ -18,10 +22,16 @@ class IndustryChain(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def keyword_list(self) -> list[str]:
+        return [self.name, *split_keywords(self.keywords)]
+
 
 class Company(models.Model):
     name = models.CharField(_("企业名称"), max_length=200)
-    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code])
+    # Null only for requesters known from imported history, who came without one.
+    credit_code = models.CharField(
+        _("统一社会信用代码"), max_length=18, unique=True, null=True, blank=True, validators=[validate_credit_code]
+    )
     district = models.ForeignKey(
         "departments.Department",
         verbose_name=_("所在县(市、区)"),

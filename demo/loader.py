@@ -21,9 +21,10 @@ from accounts.roles import Role
 from companies.credit_code import CHARSET, check_character
 from companies.models import Company, IndustryChain
 from departments.models import Department, Membership
-from tickets.models import Evaluation, Source, Status, Ticket
+from tickets.models import CategorySource, Evaluation, Source, Status, Ticket
 from tickets.services import ticket_apply, ticket_create
-from triage.models import Category, RoutingRule
+from triage.engine import train_model
+from triage.models import Category, RoutingRule, TriageModel
 from triage.router import priority_of, request_type_of, route
 
 from . import content, reference
@@ -194,7 +195,7 @@ def _drive_steps(rng, submitter, request, category, target, start, officials) ->
             lead=None if parked else rule.lead, assisting=[] if parked else list(rule.assisting.all()),
             category=category, priority="urgent" if request["urgent"] else priority_of(text),
             request_type=request.get("request_type") or request_type_of(text), chain=chain,
-            note=f"分类：{category.name}")  # fmt: skip
+            category_source=CategorySource.HISTORY, note=f"分类：{category.name}")  # fmt: skip
     dispatcher = officials["shouli"]
     if target == "pending_dispatch":
         return
@@ -257,4 +258,6 @@ def load_demo() -> dict[str, int]:
     departments = load_reference()
     company_users = load_people(departments)
     created = load_tickets(company_users)
+    if not TriageModel.objects.exists():
+        train_model()  # the demo's requests are labelled: start with a trained model
     return {"departments": len(departments), "companies": len(company_users), "tickets": created}

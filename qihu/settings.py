@@ -193,6 +193,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "triage.requeue_stale_submitted",
         "schedule": timedelta(minutes=1),
     },
+    # Nightly retraining of the triage model on every category a person settled that day and before.
+    "nightly-train-triage-model": {
+        "task": "triage.train_model",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Replied tickets the company never evaluated close as 未评价 when the window ends.
     "every-ten-minutes-close-unevaluated": {
         "task": "tickets.close_unevaluated",

@@ -70,6 +70,20 @@ class ExtensionStatus(models.TextChoices):
     DENIED = "denied", _("未批准")
 
 
+class CategorySource(models.TextChoices):
+    """Who settled the category; the model learns only from categories a person settled."""
+
+    NONE = "", _("未定")
+    COMPANY = "company", _("企业选择")
+    MODEL = "model", _("模型研判")
+    KEYWORDS = "keywords", _("关键词研判")
+    DISPATCHER = "dispatcher", _("研判员确定")
+    HISTORY = "history", _("历史数据")
+
+
+LEARNABLE_SOURCES = (CategorySource.DISPATCHER, CategorySource.HISTORY)
+
+
 class Source(models.TextChoices):
     API = "api", _("接口")
     WEB = "web", _("网页")
@@ -107,8 +121,14 @@ class Ticket(models.Model):
         blank=True,
         related_name="+",
     )
+    category_source = models.CharField(
+        _("分类来源"), max_length=12, choices=CategorySource.choices, default=CategorySource.NONE, blank=True
+    )
     triaged_at = models.DateTimeField(null=True, blank=True)
     triage_note = models.TextField(_("研判说明"), blank=True)
+    triage_confidence = models.FloatField(_("研判置信度"), null=True, blank=True)
+    # Up to three routes with their reasons, and possible duplicates: what a dispatcher decides from.
+    triage_suggestions = models.JSONField(_("研判建议"), default=dict, blank=True)
 
     # Workflow.
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)

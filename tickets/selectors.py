@@ -88,3 +88,7 @@ def ticket_queue(*, access: Access, now: datetime) -> QuerySet[Ticket]:
             | light_q(Light.RED, now)
         )
     return base.none()
+
+
+def ticket_pending_dispatch() -> QuerySet[Ticket]:
+    return Ticket.objects.filter(status=Status.PENDING_DISPATCH, merged_into__isnull=True).select_related(*LIST_RELATED)

@@ -30,6 +30,7 @@ from sla.calendar import WorkingCalendar, current_calendar
 from .access import Access, access_for, roles_for, visible_q
 from .models import (
     Assignment,
+    CategorySource,
     Comment,
     Evaluation,
     ExtensionStatus,
@@ -96,6 +97,28 @@ def ticket_create(
         if not idempotency_key:
             raise
         return Ticket.objects.get(submitter=submitter, idempotency_key=idempotency_key), False
+    return ticket, True
+
+
+def ticket_import(
+    *, company, external_id: str, title: str, description: str, submitted_at, category=None
+) -> tuple[Ticket, bool]:
+    """Bring one historical request in, filed and archived at its own time; idempotent on `external_id`.
+
+    A category given with it counts as settled by a person, so the triage model learns from it.
+    """
+    existing = Ticket.objects.filter(external_id=external_id).first()
+    if existing is not None:
+        return existing, False
+    with transaction.atomic():
+        ticket = Ticket.objects.create(
+            company=company, title=title, description=description, external_id=external_id,
+            district_id=company.district_id, source=Source.IMPORT, category=category,
+            category_source=CategorySource.HISTORY if category else CategorySource.NONE,
+            created_at=submitted_at, updated_at=submitted_at,
+        )  # fmt: skip
+        _record(ticket, ACTIONS["submit"], actor=None, role=Role.SYSTEM, before="", now=submitted_at)
+        ticket_apply(ticket_id=ticket.pk, action="archive")
     return ticket, True
 
 
@@ -280,8 +303,9 @@ def _dispatch(ctx: Context, *, lead: Department, assisting=(), category=None, no
     if category is not None and category != ticket.category:
         data["category_from"] = ticket.category.code if ticket.category else None
         ticket.category = category
-    if category is not None:
-        data["category"] = category.code
+    if ticket.category_id:  # a person settled it: the model learns from it
+        ticket.category_source = CategorySource.DISPATCHER
+        data["category"] = ticket.category.code
     data |= _dispatch_to(ctx, lead, list(assisting))
     return Outcome(to_status=Status.ASSIGNED, note=note, data=data)
 
@@ -480,6 +504,13 @@ def _close_unevaluated(ctx: Context) -> Outcome:
         raise InvalidState(_("评价期限未到。"), code="window_open")
     ctx.ticket.closed_at, ctx.ticket.close_reason = ctx.now, "unevaluated"
     return Outcome(to_status=Status.CLOSED, note=_("评价期限已过，按未评价办结。"))
+
+
+@rule("archive")
+def _archive(ctx: Context) -> Outcome:
+    """Imported history: closed as it was, counted in no rate (it was never handled here)."""
+    ctx.ticket.closed_at, ctx.ticket.close_reason = ctx.now, "imported"
+    return Outcome(to_status=Status.CLOSED, note=_("历史诉求导入归档。"))
 
 
 @rule("withdraw")

@@ -2,6 +2,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.text import split_keywords
+
 
 class Category(models.Model):
     """The taxonomy of requests (two levels), edited by admins."""
@@ -25,7 +27,7 @@ class Category(models.Model):
         return self.name if self.parent_id is None else f"{self.parent.name}-{self.name}"
 
     def keyword_list(self) -> list[str]:
-        return [w for w in self.keywords.replace("，", ",").replace(",", " ").split() if w]
+        return split_keywords(self.keywords)
 
 
 class RoutingRule(models.Model):
@@ -66,3 +68,21 @@ class RoutingRule(models.Model):
         clash = RoutingRule.objects.filter(category=self.category_id, district=self.district_id, chain=self.chain_id)
         if clash.exclude(pk=self.pk).exists():
             raise ValidationError(_("同一分类、区域和产业链只能有一条派单规则。"))
+
+
+class TriageModel(models.Model):
+    """A trained text model, versioned. Workers load the newest once and reload when a newer one appears."""
+
+    created_at = models.DateTimeField(_("训练时间"), auto_now_add=True)
+    trained_on = models.PositiveIntegerField(_("训练样本数"))
+    labels = models.JSONField(_("分类"), default=list)
+    metrics = models.JSONField(_("指标"), default=dict, blank=True)
+    blob = models.BinaryField(_("模型"))
+
+    class Meta:
+        verbose_name = _("研判模型")
+        verbose_name_plural = _("研判模型")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"v{self.pk} ({self.trained_on})"

@@ -1,74 +1,188 @@
+"""问题研判: decide category, priority, chain, level, duplicates and route of a submitted ticket.
+
+1. An exact resubmission by the same company within 24 hours is merged into the first ticket.
+2. The category comes from the company's own choice, else the trained model (words and similar past
+   tickets as reasons), else the keyword router when no model is trained yet. The model and the
+   keywords agreeing makes the decision more certain.
+3. The routing catalogue turns the top three categories into routes (lead and assisting departments).
+4. Confident and routable → `assigned`; otherwise `pending_dispatch` with the suggestions for a person.
+"""
+
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import InvalidState
-from tickets.models import Level, Status, Ticket
+from common.text import bigram_similarity, normalized
+from companies.models import IndustryChain
+from tickets.models import OPEN_STATUSES, CategorySource, Difficulty, Level, Status, Ticket
 from tickets.services import enqueue_triage, ticket_apply
+from tickets.transitions import BEFORE_REPLY
 
+from .engine import current_model
+from .model import text_of
 from .models import Category
 from .router import classify, priority_of, request_type_of, route
 
 logger = logging.getLogger(__name__)
+RESUBMISSION_WINDOW = timedelta(hours=24)
+DUPLICATE_SIMILARITY = 0.5
+DUPLICATE_LOOKBACK = timedelta(days=90)
+
+
+@dataclass
+class Decision:
+    ranked: list[tuple[Category, float]]  # the top categories, most likely first
+    confidence: float
+    source: str
+    evidence: dict[str, list[str]] = field(default_factory=dict)  # category code → reasons (words)
+    similar: list[dict] = field(default_factory=list)
+    model_version: int | None = None
 
 
 def ticket_triage(*, ticket_id: int) -> Ticket | None:
-    """Triage a submitted ticket: classify, route, and dispatch it or leave it for a dispatcher.
-
-    Idempotent: a ticket that is no longer `submitted` (triaged already, withdrawn, or gone) is left
-    alone, so a redelivered task or the sweeper's re-enqueue does no harm.
-    """
-    ticket = Ticket.objects.select_related("company").filter(pk=ticket_id).first()
-    if ticket is None or ticket.status != Status.SUBMITTED:
+    """Triage a submitted ticket. Idempotent: anything not `submitted` (or already merged) is left alone."""
+    ticket = Ticket.objects.select_related("company", "category").filter(pk=ticket_id).first()
+    if ticket is None or ticket.status != Status.SUBMITTED or ticket.merged_into_id:
         return ticket
+    duplicates = similar_open_tickets(ticket)
+    resubmitted = next((d for d in duplicates if d["exact"] and d["status"] in BEFORE_REPLY), None)
+    try:
+        if resubmitted:
+            return ticket_apply(
+                ticket_id=ticket.pk, action="merge", primary_id=resubmitted["id"],
+                note=_("24小时内重复提交，已自动并入 %(number)s。") % {"number": resubmitted["number"]},
+            )  # fmt: skip
+        return _route(ticket, duplicates)
+    except InvalidState:  # another worker got there first
+        return Ticket.objects.get(pk=ticket.pk)
+
+
+def _route(ticket: Ticket, duplicates: list[dict]) -> Ticket:
     text = f"{ticket.title}\n{ticket.description}"
-    categories = Category.objects.filter(active=True)
-    if ticket.category_id:
-        category, confidence, matched = ticket.category, 1.0, ()
-    else:
-        found = classify(text, categories)
-        category, confidence, matched = found.category, found.confidence, found.matched
-    chain_id = ticket.chain_id or ticket.company.chains.values_list("pk", flat=True).order_by("pk").first()
-    rule = route(category=category, district_id=ticket.district_id, chain_id=chain_id) if category else None
-    threshold = settings.QIHU["TRIAGE_CONFIDENCE"]
-    confident = rule is not None and confidence >= threshold
-    note = _("分类：%(category)s（置信度 %(confidence).2f；关键词：%(words)s）") % {
-        "category": category or _("未识别"),
-        "confidence": confidence,
-        "words": "、".join(matched) or "—",
+    chain_id = ticket.chain_id or _chain_of(ticket, text)
+    decision = decide_category(ticket)
+    routes = []
+    for category, probability in decision.ranked[:3]:
+        rule = route(category=category, district_id=ticket.district_id, chain_id=chain_id)
+        routes.append(
+            {
+                "category": category.code, "name": category.name, "probability": round(probability, 3),
+                "lead": {"code": rule.lead.code, "name": rule.lead.name} if rule else None,
+                "assisting": [{"code": d.code, "name": d.name} for d in rule.assisting.all()] if rule else [],
+                "words": decision.evidence.get(category.code, []),
+                "_rule": rule,
+            }
+        )  # fmt: skip
+    best = routes[0] if routes else None
+    confident = bool(best and best["_rule"]) and decision.confidence >= settings.QIHU["TRIAGE_CONFIDENCE"]
+    rule = best["_rule"] if best else None
+    note = _("分类：%(category)s（置信度 %(confidence).2f；依据：%(words)s）") % {
+        "category": best["name"] if best else _("未识别"),
+        "confidence": decision.confidence,
+        "words": "、".join(best["words"]) if best and best["words"] else "—",
     }
     if not confident:
         note += _("；需人工派单")
-    fields = {
-        "category": category,
-        "priority": priority_of(text),
-        "request_type": request_type_of(text),
-        "chain_id": chain_id,
-        "level": Level.COUNTY if rule and rule.lead.kind == "county" else Level.CITY,
-    }
-    try:
-        return ticket_apply(
-            ticket_id=ticket.pk,
-            action="triage",
-            outcome=Status.ASSIGNED if confident else Status.PENDING_DISPATCH,
-            lead=rule.lead if confident else None,
-            assisting=list(rule.assisting.all()) if confident else [],
-            note=note,
-            **fields,
+    for r in routes:
+        del r["_rule"]
+    suggestions = {
+        "routes": routes, "similar": decision.similar, "duplicates": duplicates, "model_version": decision.model_version
+    }  # fmt: skip
+    return ticket_apply(
+        ticket_id=ticket.pk,
+        action="triage",
+        outcome=Status.ASSIGNED if confident else Status.PENDING_DISPATCH,
+        lead=rule.lead if confident else None,
+        assisting=list(rule.assisting.all()) if confident else [],
+        note=note,
+        category=decision.ranked[0][0] if decision.ranked else None,
+        category_source=decision.source if decision.ranked else CategorySource.NONE,
+        triage_confidence=round(decision.confidence, 3),
+        triage_suggestions=suggestions,
+        priority=priority_of(text),
+        request_type=request_type_of(text),
+        chain_id=chain_id,
+        level=Level.COUNTY if rule and rule.lead.kind == "county" else Level.CITY,
+        difficulty=Difficulty.COMPLEX if rule and rule.assisting.count() >= 2 else Difficulty.GENERAL,
+    )
+
+
+def decide_category(ticket: Ticket) -> Decision:
+    """The company's choice, else the model (agreeing keywords raise its confidence), else keywords."""
+    categories = {c.code: c for c in Category.objects.filter(active=True)}
+    if ticket.category_id:
+        return Decision([(ticket.category, 1.0)], 1.0, CategorySource.COMPANY)
+    keywords = classify(f"{ticket.title}\n{ticket.description}", categories.values())
+    version, model = current_model()
+    if model is None:
+        ranked = [(keywords.category, keywords.confidence)] if keywords.category else []
+        evidence = {keywords.category.code: list(keywords.matched)} if keywords.category else {}
+        return Decision(ranked, keywords.confidence, CategorySource.KEYWORDS, evidence)
+    prediction = model.predict(text_of(ticket.title, ticket.description))
+    ranked = [(categories[label], p) for label, p in prediction.ranked if label in categories]
+    confidence = ranked[0][1] if ranked else 0.0
+    if ranked and keywords.category == ranked[0][0]:
+        confidence = max(confidence, keywords.confidence)
+    return Decision(
+        ranked, confidence, CategorySource.MODEL, prediction.evidence, _similar(prediction.similar), version
+    )
+
+
+def _similar(scored: list[tuple[str, float]]) -> list[dict]:
+    """Past tickets the model found closest, for the dispatcher to compare with."""
+    tickets = Ticket.objects.in_bulk([int(key) for key, _score in scored])
+    return [
+        {"id": t.pk, "number": t.number, "title": t.title, "category": t.category.code if t.category else None,
+         "score": score}
+        for key, score in scored
+        if (t := tickets.get(int(key)))
+    ]  # fmt: skip
+
+
+def _chain_of(ticket: Ticket, text: str) -> int | None:
+    """The company's chain, else a chain the text names."""
+    chain_id = ticket.company.chains.order_by("pk").values_list("pk", flat=True).first()
+    if chain_id:
+        return chain_id
+    for chain in IndustryChain.objects.all():
+        if any(word in text for word in chain.keyword_list()):
+            return chain.pk
+    return None
+
+
+def similar_open_tickets(ticket: Ticket) -> list[dict]:
+    """The same company's open tickets about the same problem: merge candidates, most similar first."""
+    since = ticket.created_at - DUPLICATE_LOOKBACK
+    candidates = Ticket.objects.filter(
+        company_id=ticket.company_id, status__in=OPEN_STATUSES, merged_into__isnull=True, created_at__gte=since
+    ).exclude(pk=ticket.pk)
+    text = ticket.title + ticket.description
+    found = []
+    for other in candidates.order_by("-created_at")[:200]:
+        exact = normalized(other.title + other.description) == normalized(text) and (
+            abs(ticket.created_at - other.created_at) <= RESUBMISSION_WINDOW
         )
-    except InvalidState:  # another worker got there first
-        return Ticket.objects.get(pk=ticket.pk)
+        similarity = 1.0 if exact else bigram_similarity(other.title + other.description, text)
+        if similarity >= DUPLICATE_SIMILARITY and other.created_at <= ticket.created_at:
+            found.append(
+                {"id": other.pk, "number": other.number, "title": other.title, "status": other.status,
+                 "similarity": round(similarity, 3), "exact": exact}
+            )  # fmt: skip
+    return sorted(found, key=lambda d: -d["similarity"])
 
 
 def requeue_stale_submitted(*, limit: int = 500) -> int:
     """Re-enqueue tickets still `submitted` a while after filing (the broker or worker was down)."""
     cutoff = timezone.now() - settings.QIHU["STALE_SUBMITTED_AFTER"]
     ids = list(
-        Ticket.objects.filter(status=Status.SUBMITTED, created_at__lt=cutoff)
+        Ticket.objects.filter(status=Status.SUBMITTED, merged_into__isnull=True, created_at__lt=cutoff)
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )

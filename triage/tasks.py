@@ -13,3 +13,11 @@ def triage_ticket_task(ticket_id: int) -> None:
 @shared_task(name="triage.requeue_stale_submitted", acks_late=True)
 def requeue_stale_submitted_task() -> int:
     return services.requeue_stale_submitted()
+
+
+@shared_task(name="triage.train_model", acks_late=True, time_limit=1800, soft_time_limit=1700)
+def train_model_task() -> int | None:
+    from .engine import train_model
+
+    version = train_model()
+    return version.pk if version else None

@@ -28,6 +28,7 @@ DESIGN = {  # action: (from, to, roles)
         {"company_user", "assist_handler", "dispatcher", "supervisor", "chain_leader"} | HANDLER,
     ),
     "merge": ({"submitted", "pending_dispatch", "assigned"}, set(), {"dispatcher", "system"}),
+    "archive": ({"submitted"}, {"closed"}, {"system"}),
     "answer_with_primary": (
         {"submitted", "pending_dispatch", "assigned", "accepted", "on_hold"},
         {"replied"},

@@ -260,3 +260,13 @@ class TicketDetailOutput(TicketListOutput):
 
     def get_allowed_actions(self, ticket) -> list[str]:
         return [a.slug for a in allowed_actions(status=ticket.status, roles=self._roles(ticket))]
+
+
+class PendingTicketOutput(TicketListOutput):
+    """A ticket waiting for a dispatcher, with what triage suggests and why."""
+
+    class Meta(TicketListOutput.Meta):
+        fields = [
+            *TicketListOutput.Meta.fields, "description", "category_source", "triage_confidence", "triage_note",
+            "triage_suggestions", "return_count",
+        ]  # fmt: skip

@@ -37,4 +37,5 @@ urlpatterns = [
         for action in PUBLIC_ACTIONS
     ],
     path("queue/", views.QueueApi.as_view(), name="api-queue"),
+    path("dispatch/pending/", views.DispatchPendingApi.as_view(), name="api-dispatch-pending"),
 ]

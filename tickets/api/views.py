@@ -8,14 +8,15 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.errors import DomainError
+from accounts.roles import Role
+from common.errors import DomainError, NotPermitted
 from common.throttling import SubmitThrottle
 
 from .. import selectors, services
 from ..access import access_for
 from ..models import Source, Ticket
 from .filters import TicketFilter
-from .serializers import TicketCreateInput, TicketDetailOutput, TicketListOutput
+from .serializers import PendingTicketOutput, TicketCreateInput, TicketDetailOutput, TicketListOutput
 
 
 class NewestFirst(CursorPagination):
@@ -109,3 +110,19 @@ class QueueApi(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Ticket.objects.none()
         return selectors.ticket_queue(access=access_for(self.request.user), now=timezone.now())
+
+
+class DispatchPendingApi(generics.ListAPIView):
+    """The dispatch desk: tickets waiting for a person, oldest first, with triage's suggestions and reasons."""
+
+    serializer_class = PendingTicketOutput
+    filterset_class = TicketFilter
+    pagination_class = OldestFirst
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Ticket.objects.none()
+        access = access_for(self.request.user)
+        if Role.DISPATCHER not in access.global_roles:
+            raise NotPermitted(_("只有研判员可以查看待派单列表。"))
+        return selectors.ticket_pending_dispatch()

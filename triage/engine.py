@@ -1,0 +1,54 @@
+"""The trained model's life: train from settled tickets, store a version, load it once per process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from tickets.models import LEARNABLE_SOURCES, Ticket
+
+from .model import TextModel, text_of
+from .models import TriageModel
+
+logger = logging.getLogger(__name__)
+_loaded: dict[str, object] = {"version": None, "model": None}
+_lock = threading.Lock()
+
+
+def training_examples() -> tuple[list[str], list[str], list[str]]:
+    """(keys, texts, labels) of every ticket whose category a person settled, oldest first."""
+    rows = (
+        Ticket.objects.filter(category_source__in=LEARNABLE_SOURCES, category__isnull=False)
+        .order_by("created_at", "id")
+        .values_list("pk", "title", "description", "category__code")
+    )
+    keys, texts, labels = [], [], []
+    for pk, title, description, code in rows.iterator(chunk_size=2000):
+        keys.append(str(pk))
+        texts.append(text_of(title, description))
+        labels.append(code)
+    return keys, texts, labels
+
+
+def train_model() -> TriageModel | None:
+    """Train on every settled ticket and store the result as the newest version (None: too little data)."""
+    keys, texts, labels = training_examples()
+    if len(set(labels)) < 2:
+        logger.warning("triage model not trained: settled tickets cover fewer than two categories")
+        return None
+    model = TextModel.train(texts, labels, keys)
+    version = TriageModel.objects.create(trained_on=len(texts), labels=model.labels, blob=model.dumps())
+    logger.info("triage model v%s trained on %d tickets, %d categories", version.pk, len(texts), len(model.labels))
+    return version
+
+
+def current_model() -> tuple[int | None, TextModel | None]:
+    """The newest stored model, loaded once per process and again only when a newer version appears."""
+    newest = TriageModel.objects.order_by("-id").values_list("pk", flat=True).first()
+    if newest != _loaded["version"]:
+        with _lock:
+            if newest != _loaded["version"]:
+                blob = TriageModel.objects.values_list("blob", flat=True).get(pk=newest) if newest else None
+                _loaded["model"] = TextModel.loads(bytes(blob)) if blob else None
+                _loaded["version"] = newest
+    return _loaded["version"], _loaded["model"]

@@ -1,0 +1,148 @@
+"""The text model of 问题研判: category from title + description. Pure Python, no database.
+
+Features: TF-IDF over Chinese character uni- and bigrams plus jieba words (the union cross-validated
+best on the public government messages, docs/triage.md). Classifier: a linear SVM with class weights,
+calibrated (sigmoid, k-fold) so that its probabilities can be compared with a confidence threshold.
+Training is deterministic: same texts and labels → same model, same predictions.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import jieba
+import joblib
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion
+from sklearn.preprocessing import normalize
+from sklearn.svm import LinearSVC
+
+jieba.setLogLevel(logging.WARNING)
+_SPACE = re.compile(r"\s+")
+MAX_NEIGHBOURS = 20_000  # past tickets kept for "similar tickets" explanations
+
+
+def text_of(title: str, description: str) -> str:
+    """The model's input: the title counts twice (it is the company's own summary)."""
+    return _SPACE.sub(" ", f"{title}。{title}。{description}").strip()
+
+
+def words(text: str) -> list[str]:
+    return [w for w in jieba.lcut(text) if w.strip() and not _is_punctuation(w)]
+
+
+def _is_punctuation(token: str) -> bool:
+    return all(not ch.isalnum() for ch in token)
+
+
+def _features() -> FeatureUnion:
+    return FeatureUnion(
+        [
+            ("chars", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)),
+            (
+                "words",
+                TfidfVectorizer(tokenizer=words, token_pattern=None, lowercase=False, sublinear_tf=True),
+            ),
+        ]
+    )
+
+
+def _classifier(smallest_class: int):
+    if smallest_class >= 3:
+        svm = LinearSVC(C=1.0, class_weight="balanced", random_state=0)
+        return CalibratedClassifierCV(svm, cv=min(5, smallest_class), method="sigmoid")
+    # Too few examples of some label to calibrate by cross-validation: a probabilistic model as it is.
+    return LogisticRegression(C=20, class_weight="balanced", max_iter=3000)
+
+
+@dataclass
+class Prediction:
+    label: str
+    probability: float
+    ranked: list[tuple[str, float]]  # every label, most probable first
+    evidence: dict[str, list[str]] = field(default_factory=dict)  # label → the words that weighed most
+    similar: list[tuple[str, float]] = field(default_factory=list)  # (past ticket key, cosine similarity)
+
+
+class TextModel:
+    """A trained model: `predict` explains itself with weighty words and similar past tickets."""
+
+    def __init__(self, features: FeatureUnion, classifier, keys: Sequence[str], matrix):
+        self.features = features
+        self.classifier = classifier
+        self.labels: list[str] = [str(c) for c in classifier.classes_]
+        self.keys = list(keys)  # ids of the training examples kept as neighbours
+        self.matrix = matrix  # their L2-normalised feature rows
+        self._names = features.get_feature_names_out()
+        self._coef = self._coefficients()
+
+    @classmethod
+    def train(cls, texts: Sequence[str], labels: Sequence[str], keys: Sequence[str] | None = None) -> TextModel:
+        if len(set(labels)) < 2:
+            raise ValueError("training needs at least two different categories")
+        features = _features()
+        matrix = features.fit_transform(texts)
+        smallest = min(np.unique(np.asarray(labels), return_counts=True)[1])
+        classifier = _classifier(int(smallest)).fit(matrix, labels)
+        keys = list(keys) if keys is not None else [str(i) for i in range(len(texts))]
+        keep = slice(max(0, len(keys) - MAX_NEIGHBOURS), None)  # the most recent ones
+        return cls(features, classifier, keys[keep], normalize(matrix[keep]))
+
+    def _coefficients(self) -> np.ndarray:
+        """Per-label feature weights (averaged over the calibration folds), for explanations."""
+        if isinstance(self.classifier, CalibratedClassifierCV):
+            coef = np.mean([c.estimator.coef_ for c in self.classifier.calibrated_classifiers_], axis=0)
+        else:
+            coef = self.classifier.coef_
+        if coef.shape[0] == 1:  # binary: one row of weights for the second label
+            coef = np.vstack([-coef[0], coef[0]])
+        return coef
+
+    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+        matrix = self.features.transform(texts)
+        probabilities = self.classifier.predict_proba(matrix)
+        return [self._explain(matrix[i], probabilities[i]) for i in range(len(texts))]
+
+    def predict(self, text: str) -> Prediction:
+        return self.predict_many([text])[0]
+
+    def _explain(self, row, probabilities, *, top_labels: int = 3, top_similar: int = 3) -> Prediction:
+        order = np.argsort(-probabilities, kind="stable")
+        ranked = [(self.labels[i], float(probabilities[i])) for i in order]
+        evidence = {self.labels[i]: self._weighty_words(row, i) for i in order[:top_labels]}
+        similar = []
+        if self.matrix is not None and self.matrix.shape[0]:
+            scores = (self.matrix @ normalize(row).T).toarray().ravel()
+            for j in np.argsort(-scores, kind="stable")[:top_similar]:
+                if scores[j] > 0:
+                    similar.append((self.keys[j], round(float(scores[j]), 3)))
+        return Prediction(ranked[0][0], ranked[0][1], ranked, evidence, similar)
+
+    def _weighty_words(self, row, label_index: int, limit: int = 6) -> list[str]:
+        """The text's words that pushed hardest towards this label (single characters left out)."""
+        contributions = row.multiply(self._coef[label_index]).tocsr()
+        found: list[str] = []
+        for j in np.argsort(-contributions.data, kind="stable"):
+            if contributions.data[j] <= 0 or len(found) >= limit:
+                break
+            source, name = self._names[contributions.indices[j]].split("__", 1)
+            if source == "words" and len(name) > 1 and name not in found:  # words read better than bigrams
+                found.append(name)
+        return found
+
+    # -- storage -----------------------------------------------------------------------------
+    def dumps(self) -> bytes:
+        buffer = io.BytesIO()
+        joblib.dump(self, buffer, compress=3)
+        return buffer.getvalue()
+
+    @staticmethod
+    def loads(blob: bytes) -> TextModel:
+        return joblib.load(io.BytesIO(blob))
