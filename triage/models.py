@@ -29,6 +29,19 @@ class Category(models.Model):
     def keyword_list(self) -> list[str]:
         return split_keywords(self.keywords)
 
+    def clean(self):
+        """Every active category is routable: it needs a catalogue rule for all districts and chains."""
+        if self.active and not (self.pk and self.rules.filter(district=None, chain=None).exists()):
+            raise ValidationError(
+                _("启用的分类必须有一条适用于全部区域和产业链的派单规则：请先停用保存、添加规则后再启用。")
+            )
+
+
+def unroutable_categories():
+    """Active categories the catalogue cannot route (what the admin warns about)."""
+    generic = RoutingRule.objects.filter(category=models.OuterRef("pk"), district=None, chain=None)
+    return Category.objects.filter(active=True).exclude(models.Exists(generic))
+
 
 class RoutingRule(models.Model):
     """The routing catalogue (派单目录): category × district (× chain) → lead and assisting departments.
