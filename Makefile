@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint fmt clean
+.PHONY: install run test lint fmt clean bench-triage
 
 install: $(VENV)/.installed
 
@@ -26,6 +26,10 @@ run: install
 # The whole suite on real PostgreSQL and Redis servers started (and installed, if missing) for it.
 test: install
 	scripts/with-services $(PY) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks (bench/README.md): real servers, figures printed with how to re-run them.
+bench-triage: install
+	mkdir -p var && scripts/with-services $(PY) bench/triage/bench.py
 
 lint: install
 	$(VENV)/bin/ruff check .

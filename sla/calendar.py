@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from common.cache import process_cache
+
 logger = logging.getLogger(__name__)
 
 CITY_TZ = ZoneInfo("Asia/Shanghai")
@@ -111,8 +113,9 @@ class WorkingCalendar:
         return total
 
 
+@process_cache(seconds=60)
 def current_calendar() -> WorkingCalendar:
-    """The calendar with today's admin overrides (a small query: overrides are few)."""
+    """The calendar with the admins' overrides (read at most once a minute per process)."""
     from .models import CalendarOverride
 
     return WorkingCalendar(overrides=dict(CalendarOverride.objects.values_list("date", "is_working_day")))

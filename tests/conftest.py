@@ -19,6 +19,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
+from common.cache import clear_process_caches
 from departments.models import Department
 from tickets.models import Status, Ticket
 from tickets.services import ticket_apply, ticket_create
@@ -32,6 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def pytest_configure(config):
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         pytest.exit("the suite runs on real PostgreSQL and Redis: use `make test` (scripts/with-services)", 2)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Reference data memoised by an earlier test was rolled back with it."""
+    clear_process_caches()
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from common.cache import process_cache
 from tickets.models import LEARNABLE_SOURCES, Ticket
 
 from .model import TextModel, text_of
@@ -38,13 +39,20 @@ def train_model() -> TriageModel | None:
         return None
     model = TextModel.train(texts, labels, keys)
     version = TriageModel.objects.create(trained_on=len(texts), labels=model.labels, blob=model.dumps())
+    newest_version.clear()
     logger.info("triage model v%s trained on %d tickets, %d categories", version.pk, len(texts), len(model.labels))
     return version
 
 
+@process_cache(seconds=10)
+def newest_version() -> int | None:
+    return TriageModel.objects.order_by("-id").values_list("pk", flat=True).first()
+
+
 def current_model() -> tuple[int | None, TextModel | None]:
-    """The newest stored model, loaded once per process and again only when a newer version appears."""
-    newest = TriageModel.objects.order_by("-id").values_list("pk", flat=True).first()
+    """The newest stored model, loaded once per process and again when a newer version appears
+    (looked for at most every ten seconds)."""
+    newest = newest_version()
     if newest != _loaded["version"]:
         with _lock:
             if newest != _loaded["version"]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from common.cache import process_cache
+
 from .models import Category, RoutingRule
 
 URGENT_WORDS = (
@@ -59,12 +61,34 @@ def request_type_of(text: str) -> str:
 
 def route(*, category: Category, district_id: int | None, chain_id: int | None) -> RoutingRule | None:
     """The most specific catalogue rule: district+chain, district, chain, then the category alone."""
-    rules = list(RoutingRule.objects.filter(category=category).select_related("lead"))
+    return routes_for([category], district_id=district_id, chain_id=chain_id).get(category.pk)
 
-    def specificity(r: RoutingRule) -> int | None:
-        if r.district_id not in (None, district_id) or r.chain_id not in (None, chain_id):
-            return None
-        return (r.district_id is not None) * 2 + (r.chain_id is not None)
 
-    candidates = [(s, r) for r in rules if (s := specificity(r)) is not None]
-    return max(candidates, key=lambda c: c[0])[1] if candidates else None
+def routes_for(categories, *, district_id: int | None, chain_id: int | None) -> dict[int, RoutingRule]:
+    """The best rule of each category (by id) for this district and chain."""
+    wanted = {c.pk for c in categories}
+    best: dict[int, RoutingRule] = {}
+    for rule in catalogue():
+        if rule.category_id not in wanted or rule.district_id not in (None, district_id):
+            continue
+        if rule.chain_id not in (None, chain_id):
+            continue
+        current = best.get(rule.category_id)
+        if current is None or _specificity(rule) > _specificity(current):
+            best[rule.category_id] = rule
+    return best
+
+
+@process_cache(seconds=60)
+def catalogue() -> list[RoutingRule]:
+    """The whole routing catalogue (a few hundred rules), with leads and assisting departments."""
+    return list(RoutingRule.objects.select_related("lead").prefetch_related("assisting"))
+
+
+@process_cache(seconds=60)
+def active_categories() -> dict[str, Category]:
+    return {c.code: c for c in Category.objects.filter(active=True)}
+
+
+def _specificity(rule: RoutingRule) -> int:
+    return (rule.district_id is not None) * 2 + (rule.chain_id is not None)

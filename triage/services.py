@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.cache import process_cache
 from common.errors import InvalidState
 from common.text import bigram_similarity, normalized
 from companies.models import IndustryChain
@@ -28,7 +29,7 @@ from tickets.transitions import BEFORE_REPLY
 from .engine import current_model
 from .model import text_of
 from .models import Category
-from .router import classify, priority_of, request_type_of, route
+from .router import active_categories, classify, priority_of, request_type_of, routes_for
 
 logger = logging.getLogger(__name__)
 RESUBMISSION_WINDOW = timedelta(hours=24)
@@ -68,21 +69,25 @@ def _route(ticket: Ticket, duplicates: list[dict]) -> Ticket:
     text = f"{ticket.title}\n{ticket.description}"
     chain_id = ticket.chain_id or _chain_of(ticket, text)
     decision = decide_category(ticket)
+    top = decision.ranked[:3]
+    rules = routes_for([c for c, _p in top], district_id=ticket.district_id, chain_id=chain_id)
     routes = []
-    for category, probability in decision.ranked[:3]:
-        rule = route(category=category, district_id=ticket.district_id, chain_id=chain_id)
+    for category, probability in top:
+        rule = rules.get(category.pk)
+        assisting = list(rule.assisting.all()) if rule else []
         routes.append(
             {
                 "category": category.code, "name": category.name, "probability": round(probability, 3),
                 "lead": {"code": rule.lead.code, "name": rule.lead.name} if rule else None,
-                "assisting": [{"code": d.code, "name": d.name} for d in rule.assisting.all()] if rule else [],
+                "assisting": [{"code": d.code, "name": d.name} for d in assisting],
                 "words": decision.evidence.get(category.code, []),
-                "_rule": rule,
+                "_rule": rule, "_assisting": assisting,
             }
         )  # fmt: skip
     best = routes[0] if routes else None
     confident = bool(best and best["_rule"]) and decision.confidence >= settings.QIHU["TRIAGE_CONFIDENCE"]
     rule = best["_rule"] if best else None
+    assisting = best["_assisting"] if best else []
     note = _("分类：%(category)s（置信度 %(confidence).2f；依据：%(words)s）") % {
         "category": best["name"] if best else _("未识别"),
         "confidence": decision.confidence,
@@ -91,7 +96,7 @@ def _route(ticket: Ticket, duplicates: list[dict]) -> Ticket:
     if not confident:
         note += _("；需人工派单")
     for r in routes:
-        del r["_rule"]
+        del r["_rule"], r["_assisting"]
     suggestions = {
         "routes": routes, "similar": decision.similar, "duplicates": duplicates, "model_version": decision.model_version
     }  # fmt: skip
@@ -100,7 +105,7 @@ def _route(ticket: Ticket, duplicates: list[dict]) -> Ticket:
         action="triage",
         outcome=Status.ASSIGNED if confident else Status.PENDING_DISPATCH,
         lead=rule.lead if confident else None,
-        assisting=list(rule.assisting.all()) if confident else [],
+        assisting=assisting if confident else [],
         note=note,
         category=decision.ranked[0][0] if decision.ranked else None,
         category_source=decision.source if decision.ranked else CategorySource.NONE,
@@ -110,13 +115,13 @@ def _route(ticket: Ticket, duplicates: list[dict]) -> Ticket:
         request_type=request_type_of(text),
         chain_id=chain_id,
         level=Level.COUNTY if rule and rule.lead.kind == "county" else Level.CITY,
-        difficulty=Difficulty.COMPLEX if rule and rule.assisting.count() >= 2 else Difficulty.GENERAL,
+        difficulty=Difficulty.COMPLEX if len(assisting) >= 2 else Difficulty.GENERAL,
     )
 
 
 def decide_category(ticket: Ticket) -> Decision:
     """The company's choice, else the model (agreeing keywords raise its confidence), else keywords."""
-    categories = {c.code: c for c in Category.objects.filter(active=True)}
+    categories = active_categories()
     if ticket.category_id:
         return Decision([(ticket.category, 1.0)], 1.0, CategorySource.COMPANY)
     keywords = classify(f"{ticket.title}\n{ticket.description}", categories.values())
@@ -137,7 +142,11 @@ def decide_category(ticket: Ticket) -> Decision:
 
 def _similar(scored: list[tuple[str, float]]) -> list[dict]:
     """Past tickets the model found closest, for the dispatcher to compare with."""
-    tickets = Ticket.objects.in_bulk([int(key) for key, _score in scored])
+    tickets = (
+        Ticket.objects.select_related("category")
+        .only("title", "created_at", "category__code")
+        .in_bulk([int(key) for key, _score in scored])
+    )
     return [
         {"id": t.pk, "number": t.number, "title": t.title, "category": t.category.code if t.category else None,
          "score": score}
@@ -151,10 +160,15 @@ def _chain_of(ticket: Ticket, text: str) -> int | None:
     chain_id = ticket.company.chains.order_by("pk").values_list("pk", flat=True).first()
     if chain_id:
         return chain_id
-    for chain in IndustryChain.objects.all():
+    for chain in all_chains():
         if any(word in text for word in chain.keyword_list()):
             return chain.pk
     return None
+
+
+@process_cache(seconds=60)
+def all_chains() -> list[IndustryChain]:
+    return list(IndustryChain.objects.all())
 
 
 def similar_open_tickets(ticket: Ticket) -> list[dict]:
@@ -165,7 +179,7 @@ def similar_open_tickets(ticket: Ticket) -> list[dict]:
     ).exclude(pk=ticket.pk)
     text = ticket.title + ticket.description
     found = []
-    for other in candidates.order_by("-created_at")[:200]:
+    for other in candidates.only("title", "description", "status", "created_at").order_by("-created_at")[:100]:
         exact = normalized(other.title + other.description) == normalized(text) and (
             abs(ticket.created_at - other.created_at) <= RESUBMISSION_WINDOW
         )

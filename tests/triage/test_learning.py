@@ -4,6 +4,7 @@ import re
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -173,3 +174,16 @@ def test_triage_eval_trains_on_one_file_and_scores_another(tmp_path):
     match = re.fullmatch(r"macro_f1=(0\.\d{3}) accuracy=(0\.\d{3})", last)
     assert match and float(match.group(1)) > 0.6, last
     assert "教育文体" in out.getvalue()
+
+
+def test_fast_probabilities_equal_sklearns():
+    from triage.history import labelled_examples
+
+    _keys, texts, labels = labelled_examples(DATA)
+    model = TextModel.train(texts[:200], labels[:200])
+    matrix = model.features.transform(texts[200:])
+    assert model._folds is not None
+    np.testing.assert_allclose(model.predict_proba(matrix), model.classifier.predict_proba(matrix), atol=1e-12)
+    two = TextModel.train([t + d for t, d in ENERGY + LAND], ["energy"] * 3 + ["land"] * 3)
+    probe = two.features.transform(["工业用地指标紧张"])
+    np.testing.assert_allclose(two.predict_proba(probe), two.classifier.predict_proba(probe), atol=1e-12)
