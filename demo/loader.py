@@ -26,6 +26,7 @@ from tickets.services import ticket_apply, ticket_create
 from triage.engine import train_model
 from triage.models import Category, RoutingRule, TriageModel
 from triage.router import priority_of, request_type_of, route
+from triage.services import refresh_pending_suggestions
 
 from . import content, reference
 
@@ -260,4 +261,5 @@ def load_demo() -> dict[str, int]:
     created = load_tickets(company_users)
     if not TriageModel.objects.exists():
         train_model()  # the demo's requests are labelled: start with a trained model
+        refresh_pending_suggestions()
     return {"departments": len(departments), "companies": len(company_users), "tickets": created}

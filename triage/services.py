@@ -65,58 +65,94 @@ def ticket_triage(*, ticket_id: int) -> Ticket | None:
         return Ticket.objects.get(pk=ticket.pk)
 
 
-def _route(ticket: Ticket, duplicates: list[dict]) -> Ticket:
-    text = f"{ticket.title}\n{ticket.description}"
-    chain_id = ticket.chain_id or _chain_of(ticket, text)
+@dataclass
+class Plan:
+    """What triage would decide for a ticket now: the best rule and the suggestions shown to people."""
+
+    decision: Decision
+    chain_id: int | None
+    rule: object | None  # the best route's RoutingRule
+    assisting: list
+    suggestions: dict
+
+    @property
+    def confident(self) -> bool:
+        return self.rule is not None and self.decision.confidence >= settings.QIHU["TRIAGE_CONFIDENCE"]
+
+
+def plan(ticket: Ticket, duplicates: list[dict]) -> Plan:
+    """Category, top three routes with their reasons, similar tickets: reads only."""
+    chain_id = ticket.chain_id or _chain_of(ticket, f"{ticket.title}\n{ticket.description}")
     decision = decide_category(ticket)
     top = decision.ranked[:3]
     rules = routes_for([c for c, _p in top], district_id=ticket.district_id, chain_id=chain_id)
     routes = []
     for category, probability in top:
         rule = rules.get(category.pk)
-        assisting = list(rule.assisting.all()) if rule else []
         routes.append(
             {
                 "category": category.code, "name": category.name, "probability": round(probability, 3),
                 "lead": {"code": rule.lead.code, "name": rule.lead.name} if rule else None,
-                "assisting": [{"code": d.code, "name": d.name} for d in assisting],
+                "assisting": [{"code": d.code, "name": d.name} for d in rule.assisting.all()] if rule else [],
                 "words": decision.evidence.get(category.code, []),
-                "_rule": rule, "_assisting": assisting,
             }
         )  # fmt: skip
-    best = routes[0] if routes else None
-    confident = bool(best and best["_rule"]) and decision.confidence >= settings.QIHU["TRIAGE_CONFIDENCE"]
-    rule = best["_rule"] if best else None
-    assisting = best["_assisting"] if best else []
-    note = _("分类：%(category)s（置信度 %(confidence).2f；依据：%(words)s）") % {
-        "category": best["name"] if best else _("未识别"),
-        "confidence": decision.confidence,
-        "words": "、".join(best["words"]) if best and best["words"] else "—",
-    }
-    if not confident:
-        note += _("；需人工派单")
-    for r in routes:
-        del r["_rule"], r["_assisting"]
+    best = rules.get(top[0][0].pk) if top else None
     suggestions = {
         "routes": routes, "similar": decision.similar, "duplicates": duplicates, "model_version": decision.model_version
     }  # fmt: skip
+    return Plan(decision, chain_id, best, list(best.assisting.all()) if best else [], suggestions)
+
+
+def _route(ticket: Ticket, duplicates: list[dict]) -> Ticket:
+    text = f"{ticket.title}\n{ticket.description}"
+    p = plan(ticket, duplicates)
+    best = p.suggestions["routes"][0] if p.suggestions["routes"] else None
+    note = _("分类：%(category)s（置信度 %(confidence).2f；依据：%(words)s）") % {
+        "category": best["name"] if best else _("未识别"),
+        "confidence": p.decision.confidence,
+        "words": "、".join(best["words"]) if best and best["words"] else "—",
+    }
+    if not p.confident:
+        note += _("；需人工派单")
     return ticket_apply(
         ticket_id=ticket.pk,
         action="triage",
-        outcome=Status.ASSIGNED if confident else Status.PENDING_DISPATCH,
-        lead=rule.lead if confident else None,
-        assisting=assisting if confident else [],
+        outcome=Status.ASSIGNED if p.confident else Status.PENDING_DISPATCH,
+        lead=p.rule.lead if p.confident else None,
+        assisting=p.assisting if p.confident else [],
         note=note,
-        category=decision.ranked[0][0] if decision.ranked else None,
-        category_source=decision.source if decision.ranked else CategorySource.NONE,
-        triage_confidence=round(decision.confidence, 3),
-        triage_suggestions=suggestions,
+        category=p.decision.ranked[0][0] if p.decision.ranked else None,
+        category_source=p.decision.source if p.decision.ranked else CategorySource.NONE,
+        triage_confidence=round(p.decision.confidence, 3),
+        triage_suggestions=p.suggestions,
         priority=priority_of(text),
         request_type=request_type_of(text),
-        chain_id=chain_id,
-        level=Level.COUNTY if rule and rule.lead.kind == "county" else Level.CITY,
-        difficulty=Difficulty.COMPLEX if len(assisting) >= 2 else Difficulty.GENERAL,
+        chain_id=p.chain_id,
+        level=Level.COUNTY if p.rule and p.rule.lead.kind == "county" else Level.CITY,
+        difficulty=Difficulty.COMPLEX if len(p.assisting) >= 2 else Difficulty.GENERAL,
     )
+
+
+def refresh_pending_suggestions(*, limit: int = 1000) -> int:
+    """Suggestions for tickets still waiting for a dispatcher, from the newest model (after retraining).
+
+    Suggestions are advice, not state: they are rewritten in place, with no event.
+    """
+    waiting = Ticket.objects.filter(status=Status.PENDING_DISPATCH, merged_into__isnull=True)
+    count = 0
+    for ticket in waiting.select_related("company", "category").order_by("created_at")[:limit]:
+        suggestions = plan(_undecided(ticket), similar_open_tickets(ticket)).suggestions
+        Ticket.objects.filter(pk=ticket.pk).update(triage_suggestions=suggestions)
+        count += 1
+    return count
+
+
+def _undecided(ticket: Ticket) -> Ticket:
+    """The ticket as triage saw it: a category set by triage is a guess to make again, not the company's."""
+    if ticket.category_source != CategorySource.COMPANY:
+        ticket.category = None
+    return ticket
 
 
 def decide_category(ticket: Ticket) -> Decision:

@@ -20,4 +20,5 @@ def train_model_task() -> int | None:
     from .engine import train_model
 
     version = train_model()
+    services.refresh_pending_suggestions()
     return version.pk if version else None

@@ -15,7 +15,7 @@ from tickets.services import ticket_apply, ticket_import
 from triage.engine import current_model, train_model
 from triage.model import TextModel
 from triage.models import Category, RoutingRule
-from triage.services import ticket_triage
+from triage.services import refresh_pending_suggestions, ticket_triage
 
 from ..conftest import api
 
@@ -187,3 +187,13 @@ def test_fast_probabilities_equal_sklearns():
     two = TextModel.train([t + d for t, d in ENERGY + LAND], ["energy"] * 3 + ["land"] * 3)
     probe = two.features.transform(["工业用地指标紧张"])
     np.testing.assert_allclose(two.predict_proba(probe), two.classifier.predict_proba(probe), atol=1e-12)
+
+
+def test_pending_tickets_get_fresh_suggestions_after_retraining(world, settled, make_ticket):
+    waiting = make_ticket(Status.PENDING_DISPATCH)  # parked before any model existed: no suggestions
+    assert waiting.triage_suggestions == {}
+    train_model()
+    assert refresh_pending_suggestions() == 1
+    waiting.refresh_from_db()
+    assert waiting.triage_suggestions["routes"][0]["category"] == "energy"
+    assert waiting.events.count() == 2  # advice, not a state change
