@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import jieba
 import joblib
 import numpy as np
+from scipy import sparse
 from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -140,8 +141,13 @@ class TextModel:
             total += proba
         return total / len(self._folds)
 
+    def transform(self, texts: Sequence[str]):
+        """The feature union's transform without its parallel-job machinery (a third of the cost per ticket)."""
+        parts = [vectorizer.transform(texts) for _name, vectorizer in self.features.transformer_list]
+        return sparse.hstack(parts, format="csr")
+
     def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
-        matrix = self.features.transform(texts)
+        matrix = self.transform(texts)
         probabilities = self.predict_proba(matrix)
         return [self._explain(matrix[i], probabilities[i]) for i in range(len(texts))]
 
@@ -162,12 +168,13 @@ class TextModel:
 
     def _weighty_words(self, row, label_index: int, limit: int = 6) -> list[str]:
         """The text's words that pushed hardest towards this label (single characters left out)."""
-        contributions = row.multiply(self._coef[label_index]).tocsr()
+        indices = row.indices
+        contributions = row.data * self._coef[label_index, indices]
         found: list[str] = []
-        for j in np.argsort(-contributions.data, kind="stable"):
-            if contributions.data[j] <= 0 or len(found) >= limit:
+        for j in np.argsort(-contributions, kind="stable"):
+            if contributions[j] <= 0 or len(found) >= limit:
                 break
-            source, name = self._names[contributions.indices[j]].split("__", 1)
+            source, name = self._names[indices[j]].split("__", 1)
             if source == "words" and len(name) > 1 and name not in found:  # words read better than bigrams
                 found.append(name)
         return found

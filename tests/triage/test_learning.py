@@ -176,12 +176,13 @@ def test_triage_eval_trains_on_one_file_and_scores_another(tmp_path):
     assert "教育文体" in out.getvalue()
 
 
-def test_fast_probabilities_equal_sklearns():
+def test_fast_features_and_probabilities_equal_sklearns():
     from triage.history import labelled_examples
 
     _keys, texts, labels = labelled_examples(DATA)
     model = TextModel.train(texts[:200], labels[:200])
     matrix = model.features.transform(texts[200:])
+    np.testing.assert_allclose(model.transform(texts[200:]).toarray(), matrix.toarray())
     assert model._folds is not None
     np.testing.assert_allclose(model.predict_proba(matrix), model.classifier.predict_proba(matrix), atol=1e-12)
     two = TextModel.train([t + d for t, d in ENERGY + LAND], ["energy"] * 3 + ["land"] * 3)
