@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .calendar import known_years
-from .models import CalendarOverride
+from .models import CalendarOverride, SlaPolicy
 
 
 @admin.register(CalendarOverride)
@@ -21,3 +21,9 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
                 % {"year": next_year},
             )
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "accept_days", "accept_hours", "handle_days", "handle_hours", "evaluate_days")
+    list_filter = ("priority", "difficulty", "category")

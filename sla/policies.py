@@ -8,12 +8,11 @@ from datetime import datetime, timedelta
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.cache import process_cache
+
 from .calendar import WorkingCalendar
 
 YELLOW_FRACTION = 0.7
-EVALUATION_WINDOW = timedelta(days=7)  # calendar days: the company's time to evaluate
-EXTENSION_MAX_DAYS = 10
-EXTENSIONS_PER_TICKET = 1
 
 
 @dataclass(frozen=True)
@@ -27,20 +26,55 @@ class Limit:
         return calendar.add_working_days(start, self.days)
 
 
-ACCEPT = Limit(days=1)
-ACCEPT_URGENT = Limit(hours=2)
 RETURN_WINDOW = Limit(days=1)
-ASSIST_REPORT = Limit(days=3)
-HANDLE = {"general": Limit(days=5), "complex": Limit(days=10), "hard": Limit(days=15)}
-HANDLE_URGENT = Limit(days=1)
 
 
-def accept_limit(*, priority: str) -> Limit:
-    return ACCEPT_URGENT if priority == "urgent" else ACCEPT
+@dataclass(frozen=True)
+class StageLimits:
+    """The limits that apply to one ticket (DESIGN.md §4 defaults; admins override with SlaPolicy rows)."""
+
+    accept: Limit = Limit(days=1)
+    handle: Limit = Limit(days=5)
+    assist: Limit = Limit(days=3)
+    evaluate: timedelta = timedelta(days=7)  # calendar days: the company's time to evaluate
+    extension_max_days: int = 10
+    extensions_allowed: int = 1
 
 
-def handle_limit(*, priority: str, difficulty: str) -> Limit:
-    return HANDLE_URGENT if priority == "urgent" else HANDLE[difficulty]
+# Used when no SlaPolicy row matches at all (the same figures the initial rows carry).
+DEFAULTS = {
+    ("normal", "general"): StageLimits(),
+    ("normal", "complex"): StageLimits(handle=Limit(days=10)),
+    ("normal", "hard"): StageLimits(handle=Limit(days=15)),
+    ("urgent", None): StageLimits(accept=Limit(hours=2), handle=Limit(days=1)),
+}
+
+
+def limits_for(*, category_id: int | None, priority: str, difficulty: str) -> StageLimits:
+    """The most specific policy row (category, then priority, then difficulty), else the defaults."""
+    matching = [
+        p
+        for p in policy_rows()
+        if p.category_id in (None, category_id) and p.priority in ("", priority) and p.difficulty in ("", difficulty)
+    ]
+    if not matching:
+        return DEFAULTS.get((priority, None)) or DEFAULTS.get((priority, difficulty)) or StageLimits()
+    best = max(matching, key=lambda p: (p.category_id is not None, p.priority != "", p.difficulty != ""))
+    return StageLimits(
+        accept=Limit(days=best.accept_days or 0, hours=best.accept_hours or 0),
+        handle=Limit(days=best.handle_days or 0, hours=best.handle_hours or 0),
+        assist=Limit(days=best.assist_days),
+        evaluate=timedelta(days=best.evaluate_days),
+        extension_max_days=best.extension_max_days,
+        extensions_allowed=best.extensions_allowed,
+    )
+
+
+@process_cache(seconds=60)
+def policy_rows() -> list:
+    from .models import SlaPolicy
+
+    return list(SlaPolicy.objects.all())
 
 
 class Light(models.TextChoices):

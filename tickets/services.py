@@ -251,13 +251,18 @@ def _start_stage(ticket: Ticket, *, start: datetime, deadline: datetime | None, 
     ticket.yellow_at = policies.yellow_point(start, deadline, calendar) if deadline else None
 
 
+def _limits(ticket: Ticket) -> policies.StageLimits:
+    return policies.limits_for(category_id=ticket.category_id, priority=ticket.priority, difficulty=ticket.difficulty)
+
+
 def _dispatch_to(ctx: Context, lead: Department, assisting: list[Department]) -> dict:
     """Give the ticket to a lead department (and assisting ones) and start the accept clock."""
     ticket, now, cal = ctx.ticket, ctx.now, ctx.calendar
     assisting = [d for d in dict.fromkeys(assisting) if d != lead]
     ticket.assignments.filter(state=Assignment.State.PENDING).update(state=Assignment.State.CANCELLED)
-    accept_deadline = policies.accept_limit(priority=ticket.priority).deadline(now, cal)
-    report_deadline = policies.ASSIST_REPORT.deadline(now, cal)
+    limits = _limits(ticket)
+    accept_deadline = limits.accept.deadline(now, cal)
+    report_deadline = limits.assist.deadline(now, cal)
     Assignment.objects.bulk_create(
         [Assignment(ticket=ticket, department=lead, role=Assignment.Role.LEAD, assigned_at=now,
                     accept_deadline=accept_deadline)]
@@ -315,9 +320,7 @@ def _accept(ctx: Context, *, note: str = "") -> Outcome:
     ticket, now = ctx.ticket, ctx.now
     ticket.accepted_at = now
     ticket.accepted_in_time = now <= ticket.accept_deadline
-    ticket.handle_deadline = policies.handle_limit(priority=ticket.priority, difficulty=ticket.difficulty).deadline(
-        now, ctx.calendar
-    )
+    ticket.handle_deadline = _limits(ticket).handle.deadline(now, ctx.calendar)
     _start_stage(ticket, start=now, deadline=ticket.handle_deadline, calendar=ctx.calendar)
     lead = _lead_assignment(ticket)
     if lead is not None:
@@ -375,12 +378,13 @@ def _request_extension(ctx: Context, *, days: int, reason: str = "") -> Outcome:
     reason = _require(reason, _("申请延期须说明理由。"))
     if ticket.extension_status == ExtensionStatus.REQUESTED:
         raise InvalidState(_("已有延期申请在审批中。"), code="extension_pending")
-    if ticket.extensions_used >= policies.EXTENSIONS_PER_TICKET:
+    limits = _limits(ticket)
+    if ticket.extensions_used >= limits.extensions_allowed:
         raise InvalidState(_("该诉求的延期申请次数已用完。"), code="extension_used")
     if ctx.now >= ticket.handle_deadline:
         raise InvalidState(_("已超过办理时限，不能再申请延期。"), code="extension_late")
-    if not 1 <= days <= policies.EXTENSION_MAX_DAYS:
-        raise DomainError(_("延期天数应为1至%(max)s个工作日。") % {"max": policies.EXTENSION_MAX_DAYS})
+    if not 1 <= days <= limits.extension_max_days:
+        raise DomainError(_("延期天数应为1至%(max)s个工作日。") % {"max": limits.extension_max_days})
     ticket.extension_status = ExtensionStatus.REQUESTED
     ticket.extension_days_requested = days
     ticket.extension_reason = reason
@@ -432,7 +436,7 @@ def _answer(ctx: Context, *, body: str, result: str, basis: str, department) -> 
         created_at=ctx.now,
     )  # fmt: skip
     ticket.replied_at = ctx.now
-    ticket.evaluate_deadline = ctx.now + policies.EVALUATION_WINDOW
+    ticket.evaluate_deadline = ctx.now + _limits(ticket).evaluate
     ticket.hold_started_at = None
     _start_stage(ticket, start=ctx.now, deadline=None, calendar=ctx.calendar)
     return Outcome(to_status=Status.REPLIED, note=body, data={"result": result, "basis": basis})
@@ -480,9 +484,7 @@ def _reopen(ctx: Context, *, note: str = "") -> Outcome:
     ticket, cal = ctx.ticket, ctx.calendar
     note = _require(note, _("重办须说明理由。"))
     ticket.reopen_count += 1
-    ticket.handle_deadline = policies.handle_limit(priority=ticket.priority, difficulty=ticket.difficulty).deadline(
-        ctx.now, cal
-    )
+    ticket.handle_deadline = _limits(ticket).handle.deadline(ctx.now, cal)
     ticket.evaluate_deadline = None
     _start_stage(ticket, start=ctx.now, deadline=ticket.handle_deadline, calendar=cal)
     return Outcome(to_status=Status.ACCEPTED, note=note, data={"reopen_count": ticket.reopen_count})

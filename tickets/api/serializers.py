@@ -83,13 +83,13 @@ class DispatchInput(ActionInput):
 
 
 class ExtensionRequestInput(ActionInput):
-    days = serializers.IntegerField(min_value=1, max_value=10, label=_("延期工作日数"))
+    days = serializers.IntegerField(min_value=1, max_value=30, label=_("延期工作日数"))
     reason = _note(required=True)
 
 
 class ExtensionDecisionInput(ActionInput):
     approve = serializers.BooleanField(label=_("是否批准"))
-    days = serializers.IntegerField(min_value=1, max_value=10, required=False, label=_("批准工作日数"))
+    days = serializers.IntegerField(min_value=1, max_value=30, required=False, label=_("批准工作日数"))
     note = _note()
 
 
