@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "sla",
     "tickets",
     "triage",
+    "notifications",
     "demo",
 ]
 
@@ -198,6 +199,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "triage.train_model",
         "schedule": crontab(hour=2, minute=30),
     },
+    # The SLA sweeper: reminders at yellow, notices and supervision at red, then the cards (DESIGN.md §4).
+    "every-minute-sla-sweep": {
+        "task": "tickets.sla_sweep",
+        "schedule": timedelta(minutes=1),
+    },
+    # The outbox: new e-mails, retries whose time came, sends stuck because a worker died.
+    "every-minute-send-due-email": {
+        "task": "notifications.send_due",
+        "schedule": timedelta(minutes=1),
+    },
     # Replied tickets the company never evaluated close as 未评价 when the window ends.
     "every-ten-minutes-close-unevaluated": {
         "task": "tickets.close_unevaluated",
@@ -209,6 +220,8 @@ CELERY_BEAT_SCHEDULE = {
 QIHU = {
     # Triage dispatches on its own only at or above this confidence; below, a dispatcher decides.
     "TRIAGE_CONFIDENCE": env.float("QIHU_TRIAGE_CONFIDENCE", default=0.6),
+    # Links in e-mails point here.
+    "SITE_URL": env.str("QIHU_SITE_URL", default="http://localhost:8000"),
     # A submitted ticket untouched this long is re-enqueued by the sweeper.
     "STALE_SUBMITTED_AFTER": timedelta(minutes=1),
 }

@@ -89,6 +89,16 @@ def yellow_point(start: datetime, deadline: datetime, calendar: WorkingCalendar)
     return calendar.add_working_time(start, allowed * YELLOW_FRACTION)
 
 
+# The escalation ladder (DESIGN.md §4): at yellow a reminder; when overdue a notice and supervision; two
+# and five more working days overdue the yellow and red cards.
+LADDER_DAYS_AFTER_DUE = (2, 5)
+
+
+def ladder(yellow_at: datetime, due_at: datetime, calendar: WorkingCalendar) -> list[datetime]:
+    """When each step of the ladder falls due for a stage."""
+    return [yellow_at, due_at, *(calendar.add_working_days(due_at, days) for days in LADDER_DAYS_AFTER_DUE)]
+
+
 def light_at(now: datetime, *, yellow_at: datetime | None, due_at: datetime | None) -> Light | None:
     if due_at is None:
         return None

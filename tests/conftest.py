@@ -4,6 +4,7 @@ The suite runs on real PostgreSQL and Redis (`make test` starts them); a test th
 a real Celery worker process (`celery_worker_process`).
 """
 
+import logging
 import os
 import subprocess
 import sys
@@ -186,6 +187,50 @@ def redis_stopped():
     stop_redis()
     yield
     start_redis()
+
+
+# -- real SMTP server -------------------------------------------------------------------------------
+class Inbox:
+    """Messages a real local SMTP server (aiosmtpd) received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=default)))
+        return "250 OK"
+
+    def subjects(self) -> list[str]:
+        return [message["Subject"] for _to, message in self.messages]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback; Django sends to it."""
+    from aiosmtpd.controller import Controller
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP line at INFO
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    inbox.controller = controller
+    yield inbox
+    controller.stop()
 
 
 # -- real Celery worker --------------------------------------------------------------------------

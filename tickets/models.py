@@ -164,6 +164,10 @@ class Ticket(models.Model):
     stage_started_at = models.DateTimeField(null=True, blank=True)
     yellow_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(_("当前时限"), null=True, blank=True)
+    # The escalation ladder of the running stage (0 none, 1 reminded, 2 red notice, 3 yellow card, 4 red card)
+    # and when its next step falls due; null while no clock runs (on hold, answered, closed).
+    escalation_step = models.PositiveSmallIntegerField(default=0)
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
 
     # Extension (延期).
     extension_status = models.CharField(
@@ -198,6 +202,12 @@ class Ticket(models.Model):
             models.Index(fields=["lead_department", "due_at", "id"], name="ticket_queue_idx"),
             # The SLA sweeper finds due tickets by a range scan over open ones only.
             models.Index(fields=["due_at"], name="ticket_open_due_idx", condition=Q(status__in=sorted(OPEN_STATUSES))),
+            # The SLA sweeper's query is a range scan over tickets whose next ladder step is set.
+            models.Index(
+                fields=["next_escalation_at"],
+                name="ticket_escalation_due_idx",
+                condition=Q(next_escalation_at__isnull=False),
+            ),
             models.Index(fields=["status", "created_at"], name="ticket_status_created_idx"),
             models.Index(fields=["company", "-created_at"], name="ticket_company_idx"),
         ]

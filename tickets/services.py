@@ -27,6 +27,7 @@ from departments.models import Department
 from sla import policies
 from sla.calendar import WorkingCalendar, current_calendar
 
+from . import notify
 from .access import Access, access_for, roles_for, visible_q
 from .models import (
     Assignment,
@@ -249,6 +250,14 @@ def _start_stage(ticket: Ticket, *, start: datetime, deadline: datetime | None, 
     ticket.stage_started_at = start if deadline else None
     ticket.due_at = deadline
     ticket.yellow_at = policies.yellow_point(start, deadline, calendar) if deadline else None
+    ticket.escalation_step = 0
+    ticket.next_escalation_at = ticket.yellow_at
+
+
+def _next_escalation(ticket: Ticket, calendar: WorkingCalendar):
+    """When the running stage's next ladder step falls due (None: the ladder is done)."""
+    steps = policies.ladder(ticket.yellow_at, ticket.due_at, calendar)
+    return steps[ticket.escalation_step] if ticket.escalation_step < len(steps) else None
 
 
 def _limits(ticket: Ticket) -> policies.StageLimits:
@@ -356,6 +365,7 @@ def _return(ctx: Context, *, reason: str = "") -> Outcome:
 def _request_info(ctx: Context, *, note: str = "") -> Outcome:
     note = _require(note, _("请说明需要企业补充的材料。"))
     ctx.ticket.hold_started_at = ctx.now
+    ctx.ticket.next_escalation_at = None  # the clock is paused
     return Outcome(to_status=Status.ON_HOLD, note=note)
 
 
@@ -369,6 +379,7 @@ def _provide_info(ctx: Context, *, note: str = "") -> Outcome:
     ticket.due_at = ticket.handle_deadline
     ticket.yellow_at = cal.add_working_time(ticket.yellow_at, paused)
     ticket.hold_started_at = None
+    ticket.next_escalation_at = _next_escalation(ticket, cal)
     return Outcome(to_status=Status.ACCEPTED, note=note, data={"paused_seconds": int(paused.total_seconds())})
 
 
@@ -400,6 +411,7 @@ def _decide_extension(ctx: Context, *, approve: bool, days: int | None = None, n
         raise InvalidState(_("没有待审批的延期申请。"), code="no_extension_request")
     if not approve:
         ticket.extension_status = ExtensionStatus.DENIED
+        notify.extension_decided(ticket, approved=False, days=0)
         return Outcome(note=note, data={"approved": False})
     days = days or ticket.extension_days_requested
     if not 1 <= days <= ticket.extension_days_requested:
@@ -408,8 +420,9 @@ def _decide_extension(ctx: Context, *, approve: bool, days: int | None = None, n
     ticket.extension_days_granted = days
     ticket.handle_deadline = cal.add_working_days(ticket.handle_deadline, days)
     _start_stage(ticket, start=ticket.stage_started_at, deadline=ticket.handle_deadline, calendar=cal)
-    if ticket.status == Status.ON_HOLD:  # the light stays frozen where the pause began
-        ticket.due_at = ticket.handle_deadline
+    if ticket.status == Status.ON_HOLD:  # the light stays frozen where the pause began, the ladder paused
+        ticket.next_escalation_at = None
+    notify.extension_decided(ticket, approved=True, days=days)
     return Outcome(
         note=note, data={"approved": True, "days": days, "handle_deadline": ticket.handle_deadline.isoformat()}
     )
@@ -532,6 +545,30 @@ def _reject(ctx: Context, *, reason: str = "") -> Outcome:
 
 
 SUPERVISION_ORDER = list(Supervision.values)
+# Ladder steps after the stage starts: (name, supervision level it raises to, who is told).
+LADDER = [
+    ("reminder", None, notify.HANDLERS),
+    ("overdue", Supervision.NORMAL, notify.HEADS),
+    ("yellow_card", Supervision.YELLOW_CARD, notify.HEADS_AND_SUPERVISORS),
+    ("red_card", Supervision.RED_CARD, notify.HEADS_AND_SUPERVISORS),
+]
+
+
+@rule("escalate")
+def _escalate(ctx: Context) -> Outcome:
+    """The next step of the ladder, once: a second sweeper finds it taken (not due any more) and skips."""
+    ticket = ctx.ticket
+    if ticket.next_escalation_at is None or ctx.now < ticket.next_escalation_at:
+        raise InvalidState(_("尚未到升级督办时间。"), code="not_due")
+    name, level, audience = LADDER[ticket.escalation_step]
+    data = {"step": name, "due_at": ticket.due_at.isoformat()}
+    if level and SUPERVISION_ORDER.index(level) > SUPERVISION_ORDER.index(ticket.supervision_level):
+        data["supervision"] = {"from": ticket.supervision_level, "to": level}
+        ticket.supervision_level = level
+    ticket.escalation_step += 1
+    ticket.next_escalation_at = _next_escalation(ticket, ctx.calendar)
+    notify.escalation(ticket, step=name, audience=audience)
+    return Outcome(note=notify.ESCALATION_NOTES[name], data=data, public=False)
 
 
 @rule("supervise")
@@ -590,3 +627,16 @@ def close_unevaluated_tickets(*, limit: int = 500) -> int:
         except InvalidState:  # evaluated, or closed by another sweeper, in the meantime
             continue
     return closed
+
+
+def sla_sweep(*, limit: int = 1000) -> int:
+    """Take every ladder step that is due (Celery beat, every minute). Safe to run twice at once."""
+    due = Ticket.objects.filter(next_escalation_at__lte=timezone.now()).order_by("next_escalation_at")
+    taken = 0
+    for ticket_id in due.values_list("pk", flat=True)[:limit]:
+        try:
+            ticket_apply(ticket_id=ticket_id, action="escalate")
+            taken += 1
+        except InvalidState:  # taken by another sweeper, or the ticket moved on meanwhile
+            continue
+    return taken

@@ -6,3 +6,8 @@ from . import services
 @shared_task(name="tickets.close_unevaluated", acks_late=True)
 def close_unevaluated_task() -> int:
     return services.close_unevaluated_tickets()
+
+
+@shared_task(name="tickets.sla_sweep", acks_late=True)
+def sla_sweep_task() -> int:
+    return services.sla_sweep()

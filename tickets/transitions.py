@@ -69,6 +69,7 @@ ACTIONS: dict[str, Action] = {
         _a("close_unevaluated", _("逾期未评价办结"), [S.REPLIED], [S.CLOSED], [Role.SYSTEM]),
         _a("withdraw", _("撤回"), [S.SUBMITTED, S.PENDING_DISPATCH, S.ASSIGNED], [S.WITHDRAWN], [Role.COMPANY_USER]),
         _a("reject", _("不予受理"), [S.SUBMITTED, S.PENDING_DISPATCH], [S.REJECTED], [Role.DISPATCHER]),
+        _a("escalate", _("超时预警与升级督办"), [S.ASSIGNED, S.ACCEPTED], [], [Role.SYSTEM]),
         _a("supervise", _("督办"), [S.ASSIGNED, *IN_HANDLING], [], [Role.SUPERVISOR, Role.SYSTEM]),
         _a("comment", _("留言"), OPEN_STATUSES, [], PARTICIPANTS),
         _a("merge", _("并单"), [S.SUBMITTED, S.PENDING_DISPATCH, S.ASSIGNED], [], [Role.DISPATCHER, Role.SYSTEM]),

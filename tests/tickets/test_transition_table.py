@@ -22,6 +22,7 @@ DESIGN = {  # action: (from, to, roles)
     "withdraw": ({"submitted", "pending_dispatch", "assigned"}, {"withdrawn"}, {"company_user"}),
     "reject": ({"submitted", "pending_dispatch"}, {"rejected"}, {"dispatcher"}),
     "supervise": ({"assigned", "accepted", "on_hold"}, set(), {"supervisor", "system"}),
+    "escalate": ({"assigned", "accepted"}, set(), {"system"}),
     "comment": (
         {"submitted", "pending_dispatch", "assigned", "accepted", "on_hold", "replied", "disputed"},
         set(),

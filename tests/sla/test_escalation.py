@@ -1,0 +1,127 @@
+"""The escalation ladder over a frozen clock, with e-mails received by a real SMTP server."""
+
+import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+
+from notifications.models import OutgoingEmail
+from notifications.services import email_send
+from tickets.models import Status, Ticket, TicketEvent
+from tickets.services import sla_sweep, ticket_apply
+
+CITY = ZoneInfo("Asia/Shanghai")
+
+
+def at(*args):
+    return time_machine.travel(datetime(*args, tzinfo=CITY), tick=False)
+
+
+def deliver() -> None:
+    for email_id in OutgoingEmail.objects.filter(status="queued").values_list("pk", flat=True):
+        email_send(email_id=email_id)
+
+
+def test_the_whole_ladder_once_each_with_emails(world, make_ticket, smtp_server):
+    with at(2026, 11, 23, 10, 0):  # Monday; 5 working days → Monday 30 November 17:30
+        ticket = make_ticket(Status.ACCEPTED)
+        assert sla_sweep() == 0
+    assert ticket.yellow_at == datetime(2026, 11, 27, 10, 45, tzinfo=CITY)  # 70 % of 52.5 working hours
+    steps = [
+        (
+            (2026, 11, 27, 10, 50),
+            "reminder",
+            "none",
+            {"banli-gongdian@example.gov.cn", "kezhang-gongdian@example.gov.cn"},
+        ),
+        ((2026, 11, 30, 17, 31), "overdue", "normal", {"kezhang-gongdian@example.gov.cn"}),
+        (
+            (2026, 12, 2, 17, 31),
+            "yellow_card",
+            "yellow_card",
+            {"kezhang-gongdian@example.gov.cn", "duban@example.gov.cn"},
+        ),
+        ((2026, 12, 7, 17, 31), "red_card", "red_card", {"kezhang-gongdian@example.gov.cn", "duban@example.gov.cn"}),
+    ]
+    for moment, step, level, recipients in steps:
+        with at(*moment):
+            assert sla_sweep() == 1
+            assert sla_sweep() == 0  # a rerun does nothing
+            deliver()
+        ticket.refresh_from_db()
+        assert ticket.supervision_level == level
+        assert ticket.events.last().data["step"] == step
+        to, message = smtp_server.messages[-1]
+        assert set(to) == recipients
+        assert ticket.number in message["Subject"]
+    assert ticket.next_escalation_at is None
+    assert TicketEvent.objects.filter(ticket=ticket, action="escalate").count() == 4
+    assert [s.strip().split("】")[0] for s in smtp_server.subjects()] == [
+        "【催办",
+        "【超时",
+        "【黄牌督办",
+        "【红牌督办",
+    ]
+    with at(2026, 12, 31, 9, 0):
+        assert sla_sweep() == 0
+
+
+def test_time_on_hold_pauses_the_ladder(world, make_ticket):
+    with at(2026, 11, 23, 10, 0):
+        ticket = make_ticket(Status.ACCEPTED)
+    with at(2026, 11, 24, 10, 0):
+        ticket_apply(ticket_id=ticket.pk, action="request_info", actor=world.handler, note="请补充图纸")
+    with at(2026, 11, 30, 18, 0):  # past the original deadline, but the clock is paused
+        assert sla_sweep() == 0
+        ticket_apply(ticket_id=ticket.pk, action="provide_info", actor=world.company_user, note="已补充")
+    ticket.refresh_from_db()
+    assert ticket.handle_deadline > datetime(2026, 12, 4, 17, 0, tzinfo=CITY)
+    assert ticket.next_escalation_at == ticket.yellow_at > datetime(2026, 11, 30, 18, 0, tzinfo=CITY)
+
+
+def test_a_category_policy_overrides_the_defaults(world, make_ticket):
+    from sla.models import SlaPolicy
+
+    SlaPolicy.objects.create(
+        category=world.energy, priority="normal", difficulty="general", accept_days=1, handle_days=2
+    )
+    with at(2026, 11, 23, 10, 0):
+        ticket = make_ticket(Status.ACCEPTED)
+    assert ticket.handle_deadline == datetime(2026, 11, 25, 17, 30, tzinfo=CITY)
+
+
+def test_an_urgent_ticket_must_be_accepted_within_two_working_hours(world, make_ticket):
+    with at(2026, 11, 27, 16, 30):  # Friday afternoon
+        ticket = make_ticket(Status.PENDING_DISPATCH)
+        Ticket.objects.filter(pk=ticket.pk).update(priority="urgent")
+        ticket_apply(ticket_id=ticket.pk, action="dispatch", actor=world.dispatcher, lead=world.lead)
+    ticket.refresh_from_db()
+    assert ticket.accept_deadline == datetime(2026, 11, 30, 9, 30, tzinfo=CITY)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweepers_at_once_take_each_step_once(world, make_ticket):
+    with at(2026, 11, 23, 10, 0):
+        tickets = [make_ticket(Status.ACCEPTED) for _ in range(6)]
+    taken = []
+    barrier = threading.Barrier(2)
+
+    def sweep():
+        try:
+            with at(2026, 11, 27, 11, 0):
+                barrier.wait()
+                taken.append(sla_sweep())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(taken) == len(tickets)
+    assert TicketEvent.objects.filter(action="escalate").count() == len(tickets)
+    assert OutgoingEmail.objects.count() == len(tickets)
