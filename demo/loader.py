@@ -102,7 +102,8 @@ def load_people(departments: dict[str, Department]) -> list[User]:
 
     def user(username: str, name: str, **fields) -> User:
         account, _created = User.objects.update_or_create(
-            username=username, defaults={"first_name": name, "password": password, **fields}
+            username=username,
+            defaults={"first_name": name, "password": password, "email": f"{username}@demo.qihu.local", **fields},
         )
         return account
 
