@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint fmt clean bench-triage
+.PHONY: install run test lint fmt clean bench-triage bench-sla
 
 install: $(VENV)/.installed
 
@@ -30,6 +30,9 @@ test: install
 # Benchmarks (bench/README.md): real servers, figures printed with how to re-run them.
 bench-triage: install
 	mkdir -p var && scripts/with-services $(PY) bench/triage/bench.py
+
+bench-sla: install
+	mkdir -p var && scripts/with-services $(PY) bench/sla/bench.py
 
 lint: install
 	$(VENV)/bin/ruff check .
