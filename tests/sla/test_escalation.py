@@ -125,3 +125,34 @@ def test_two_sweepers_at_once_take_each_step_once(world, make_ticket):
     assert sum(taken) == len(tickets)
     assert TicketEvent.objects.filter(action="escalate").count() == len(tickets)
     assert OutgoingEmail.objects.count() == len(tickets)
+
+
+def test_clocks_across_national_day_2026(world, make_ticket):
+    with at(2026, 9, 30, 10, 0):  # Wednesday; 1–7 October off, Saturday 10 October is a working day
+        ticket = make_ticket(Status.ACCEPTED)
+    assert ticket.handle_deadline == datetime(2026, 10, 13, 17, 30, tzinfo=CITY)
+    assert ticket.yellow_at == datetime(2026, 10, 12, 10, 45, tzinfo=CITY)  # 70 % of 52.5 working hours
+    with at(2026, 10, 7, 23, 0):
+        assert sla_sweep() == 0  # the holiday week does not count
+    with at(2026, 10, 12, 11, 0):
+        assert sla_sweep() == 1  # the reminder
+        ticket_apply(ticket_id=ticket.pk, action="request_extension", actor=world.handler, days=3, reason="节后排产")
+        ticket_apply(ticket_id=ticket.pk, action="decide_extension", actor=world.supervisor, approve=True, days=2)
+    ticket.refresh_from_db()
+    assert ticket.handle_deadline == datetime(2026, 10, 15, 17, 30, tzinfo=CITY)
+    assert ticket.escalation_step == 0  # a new deadline: the ladder starts again
+
+
+def test_set_holidays_enters_next_years_schedule(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from sla.calendar import current_calendar
+
+    out = StringIO()
+    call_command("set_holidays", "--holidays", "2027-01-01..2027-01-03", "--workdays", "2027-01-09", stdout=out)
+    assert out.getvalue().strip() == "4 calendar overrides saved"
+    calendar = current_calendar()
+    assert not calendar.is_working_day(datetime(2027, 1, 1).date())
+    assert calendar.is_working_day(datetime(2027, 1, 9).date())  # a Saturday made a working day
