@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from django.conf import settings
 
 from common.cache import process_cache
 
@@ -118,4 +119,6 @@ def current_calendar() -> WorkingCalendar:
     """The calendar with the admins' overrides (read at most once a minute per process)."""
     from .models import CalendarOverride
 
-    return WorkingCalendar(overrides=dict(CalendarOverride.objects.values_list("date", "is_working_day")))
+    start, end = (time.fromisoformat(t) for t in settings.QIHU["WORKDAY_HOURS"])
+    overrides = dict(CalendarOverride.objects.values_list("date", "is_working_day"))
+    return WorkingCalendar(overrides=overrides, day_start=start, day_end=end)

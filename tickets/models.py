@@ -208,6 +208,10 @@ class Ticket(models.Model):
                 name="ticket_escalation_due_idx",
                 condition=Q(next_escalation_at__isnull=False),
             ),
+            # Replied tickets whose evaluation window has ended (closed as 未评价 by a sweeper).
+            models.Index(
+                fields=["evaluate_deadline"], name="ticket_evaluate_due_idx", condition=Q(status="replied")
+            ),
             models.Index(fields=["status", "created_at"], name="ticket_status_created_idx"),
             models.Index(fields=["company", "-created_at"], name="ticket_company_idx"),
         ]
