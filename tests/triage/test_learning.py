@@ -19,7 +19,8 @@ from triage.services import refresh_pending_suggestions, ticket_triage
 
 from ..conftest import api
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "gov-messages-labeled-train.csv"
+# A copy of ../shared/data/gov-messages-labeled-train.csv (public competition data), so the suite is self-contained.
+DATA = Path(__file__).resolve().parents[1] / "data" / "gov-messages-labeled-train.csv"
 ENERGY = [
     ("变压器容量不足", "新生产线投产需要用电增容，请供电公司尽快办理报装。"),
     ("厂区频繁停电", "近一个月厂区线路跳闸三次，影响生产，请协调电力抢修。"),
