@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint fmt clean bench-triage bench-sla
+.PHONY: install run test chromium lint fmt clean bench-triage bench-sla
 
 install: $(VENV)/.installed
 
@@ -23,9 +23,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 run: install
 	PORT=$(PORT) scripts/run-embedded
 
-# The whole suite on real PostgreSQL and Redis servers started (and installed, if missing) for it.
-test: install
+# The whole suite on real PostgreSQL and Redis servers started (and installed, if missing) for it, and
+# Debian's chromium for the browser tests.
+test: install chromium
 	scripts/with-services $(PY) -m pytest $(PYTEST_ARGS)
+
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	  else echo "please install Debian's chromium (apt-get install chromium)"; exit 1; fi; }
 
 # Benchmarks (bench/README.md): real servers, figures printed with how to re-run them.
 bench-triage: install

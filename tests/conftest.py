@@ -34,6 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def pytest_configure(config):
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         pytest.exit("the suite runs on real PostgreSQL and Redis: use `make test` (scripts/with-services)", 2)
+    from django.conf import settings
+
+    # Each request closes its connection: the live server's request threads must not keep the test
+    # database busy when it is dropped at the end.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
 @pytest.fixture(autouse=True)

@@ -209,9 +209,7 @@ class Ticket(models.Model):
                 condition=Q(next_escalation_at__isnull=False),
             ),
             # Replied tickets whose evaluation window has ended (closed as 未评价 by a sweeper).
-            models.Index(
-                fields=["evaluate_deadline"], name="ticket_evaluate_due_idx", condition=Q(status="replied")
-            ),
+            models.Index(fields=["evaluate_deadline"], name="ticket_evaluate_due_idx", condition=Q(status="replied")),
             models.Index(fields=["status", "created_at"], name="ticket_status_created_idx"),
             models.Index(fields=["company", "-created_at"], name="ticket_company_idx"),
         ]
@@ -303,6 +301,13 @@ class TicketEvent(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("ticket events are append-only")
         super().save(*args, **kwargs)
+
+    @property
+    def label(self) -> str:
+        from .transitions import ACTIONS  # the table imports this module
+
+        spec = ACTIONS.get(self.action)
+        return str(spec.label) if spec else self.action
 
 
 class Comment(models.Model):

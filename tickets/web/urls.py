@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="web-home"),
+    path("my/", views.my_tickets, name="web-my-tickets"),
+    path("my/new/", views.ticket_new, name="web-ticket-new"),
+    path("tickets/<int:pk>/", views.ticket_detail, name="web-ticket"),
+    path("tickets/<int:pk>/act/<slug:action>/", views.ticket_act, name="web-ticket-act"),
+    path("workbench/", views.workbench, name="web-workbench"),
+]

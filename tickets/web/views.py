@@ -1,0 +1,135 @@
+"""Server-rendered pages: the company's portal and the officials' workbench. Thin: forms, services, selectors."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from rest_framework import serializers
+
+from common.errors import DomainError, NotFound
+
+from .. import selectors, services
+from ..access import access_for, roles_for
+from ..api.filters import TicketFilter
+from ..api.serializers import ACTION_INPUTS
+from ..models import Source
+from ..transitions import ACTIONS, allowed_actions
+from .forms import TicketForm
+
+QUEUE_ROWS = 50
+
+
+@login_required
+def home(request):
+    access = access_for(request.user)
+    if access.company_id and not access.department_ids and not access.sees_all:
+        return redirect("web-my-tickets")
+    return redirect("web-workbench")
+
+
+@login_required
+def my_tickets(request):
+    tickets = selectors.ticket_list(access=access_for(request.user)).order_by("-created_at", "-id")[:100]
+    return render(request, "tickets/my_tickets.html", {"tickets": tickets, "now": timezone.now()})
+
+
+@login_required
+def ticket_new(request):
+    if request.method == "POST":
+        form = TicketForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ticket, _created = services.ticket_create(
+                    submitter=request.user, title=data["title"], description=data["description"],
+                    category=data["category"], contact_name=data["contact_name"], contact_phone=data["contact_phone"],
+                    idempotency_key=f"web-{data['form_token']}", source=Source.WEB,
+                )  # fmt: skip
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("诉求已提交，编号 %(number)s。") % {"number": ticket.number})
+                return redirect("web-ticket", pk=ticket.pk)
+    else:
+        form = TicketForm(initial={"form_token": uuid.uuid4().hex})
+    return render(request, "tickets/new.html", {"form": form})
+
+
+@login_required
+def ticket_detail(request, pk: int):
+    access = access_for(request.user)
+    public_only = bool(access.company_id) and not access.sees_all and not access.department_ids
+    try:
+        ticket = selectors.ticket_get(access=access, ticket_id=pk, public_only=public_only)
+    except NotFound:
+        raise Http404 from None
+    roles = roles_for(access, ticket)
+    actions = [_action_form(action) for action in allowed_actions(status=ticket.status, roles=roles)]
+    return render(
+        request,
+        "tickets/detail.html",
+        {"ticket": ticket, "actions": actions, "public_only": public_only, "now": timezone.now()},
+    )
+
+
+@login_required
+@require_POST
+def ticket_act(request, pk: int, action: str):
+    spec = ACTIONS.get(action.replace("-", "_"))
+    if spec is None or not spec.is_public_api:
+        messages.error(request, _("未知的操作。"))
+        return redirect("web-ticket", pk=pk)
+    data = ACTION_INPUTS[spec.name](data=request.POST)
+    if not data.is_valid():
+        for field, errors in data.errors.items():
+            messages.error(request, f"{spec.label}：{field} {' '.join(str(e) for e in errors)}")
+        return redirect("web-ticket", pk=pk)
+    try:
+        services.ticket_apply(ticket_id=pk, action=spec.name, actor=request.user, **data.validated_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        if exc.status_code == 404:
+            return redirect("web-home")
+    else:
+        messages.success(request, _("已完成：%(action)s") % {"action": spec.label})
+    return redirect("web-ticket", pk=pk)
+
+
+@login_required
+def workbench(request):
+    """The caller's queue, most urgent first (the light follows the deadline), with the API's filters."""
+    access = access_for(request.user)
+    now = timezone.now()
+    queue = selectors.ticket_queue(access=access, now=now)
+    filtered = TicketFilter(request.GET, queryset=queue)
+    ordering = ("due_at", "id") if selectors.queue_kind(access) == "department" else ("created_at", "id")
+    rows = list(filtered.qs.order_by(*ordering)[:QUEUE_ROWS]) if filtered.is_valid() else []
+    return render(request, "tickets/workbench.html", {"rows": rows, "filter": filtered, "now": now})
+
+
+def _action_form(action) -> dict:
+    """What a page needs to render an action's form, read off the API's input serializer (one validation)."""
+    fields = []
+    for name, field in ACTION_INPUTS[action.name]().fields.items():
+        if name == "version":
+            continue
+        spec = {"name": name, "label": field.label or name, "required": field.required, "kind": "text"}
+        if isinstance(field, serializers.BooleanField):
+            spec["kind"] = "checkbox"
+        elif isinstance(field, serializers.ChoiceField):
+            spec |= {"kind": "select", "choices": list(field.choices.items())}
+        elif isinstance(field, serializers.ManyRelatedField):
+            spec |= {"kind": "multiple", "choices": [(d.code, d.name) for d in field.child_relation.queryset]}
+        elif isinstance(field, serializers.SlugRelatedField):
+            spec |= {"kind": "select", "choices": [(o.code, str(o)) for o in field.queryset]}
+        elif isinstance(field, serializers.IntegerField):
+            spec["kind"] = "number"
+        elif isinstance(field, serializers.CharField) and (field.max_length or 0) > 200:
+            spec["kind"] = "textarea"
+        fields.append(spec)
+    return {"name": action.name, "slug": action.slug, "label": action.label, "fields": fields}
