@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test chromium lint fmt clean bench-triage bench-sla
+.PHONY: install run test chromium screenshots lint fmt clean bench-triage bench-sla
 
 install: $(VENV)/.installed
 
@@ -39,6 +39,15 @@ bench-triage: install
 
 bench-sla: install
 	mkdir -p var && scripts/with-services $(PY) bench/sla/bench.py
+
+# Screenshots of the main pages (docs/screenshots/, shown in the README), taken from the demo server.
+screenshots: install chromium
+	@fc-list | grep -qi "CJK" || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk; }
+	rm -rf var/screenshots && mkdir -p var/screenshots
+	QIHU_VAR_DIR=$(CURDIR)/var/screenshots PORT=8099 setsid scripts/run-embedded >var/screenshots.log 2>&1 & \
+	server=$$!; for i in $$(seq 90); do curl -fs localhost:8099/healthz >/dev/null && break; sleep 1; done; \
+	$(PY) scripts/screenshots.py http://localhost:8099; status=$$?; \
+	kill -INT -- -$$server; sleep 3; exit $$status
 
 lint: install
 	$(VENV)/bin/ruff check .

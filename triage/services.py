@@ -172,12 +172,17 @@ def decide_category(ticket: Ticket) -> Decision:
     if ranked and keywords.category == ranked[0][0]:
         confidence = max(confidence, keywords.confidence)
     return Decision(
-        ranked, confidence, CategorySource.MODEL, prediction.evidence, _similar(prediction.similar), version
+        ranked,
+        confidence,
+        CategorySource.MODEL,
+        prediction.evidence,
+        _similar(prediction.similar, exclude=ticket.pk),
+        version,
     )
 
 
-def _similar(scored: list[tuple[str, float]]) -> list[dict]:
-    """Past tickets the model found closest, for the dispatcher to compare with."""
+def _similar(scored: list[tuple[str, float]], *, exclude: int) -> list[dict]:
+    """Past tickets the model found closest (not the ticket itself), for the dispatcher to compare with."""
     tickets = (
         Ticket.objects.select_related("category")
         .only("title", "created_at", "category__code")
@@ -187,7 +192,7 @@ def _similar(scored: list[tuple[str, float]]) -> list[dict]:
         {"id": t.pk, "number": t.number, "title": t.title, "category": t.category.code if t.category else None,
          "score": score}
         for key, score in scored
-        if (t := tickets.get(int(key)))
+        if (t := tickets.get(int(key))) and t.pk != exclude
     ]  # fmt: skip
 
 

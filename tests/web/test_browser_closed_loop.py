@@ -96,3 +96,17 @@ def test_pages_show_only_what_the_user_may_see_and_do(world, make_ticket, client
     refused = client.post(f"/tickets/{ticket.pk}/act/accept/", follow=True)
     assert "您的身份不能" in refused.content.decode()
     assert Ticket.objects.get(pk=ticket.pk).status == Status.ASSIGNED
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_the_workbench_runs_the_same_queries_whatever_the_number_of_rows(
+    rows, world, make_ticket, client, django_assert_num_queries
+):
+    for _ in range(rows):
+        make_ticket(Status.ASSIGNED)
+    client.force_login(world.handler)
+    client.get("/workbench/")  # warm the session
+    with django_assert_num_queries(4):  # session, user, memberships, the page of tickets
+        response = client.get("/workbench/")
+    assert response.status_code == 200
+    assert response.content.decode().count('href="/tickets/') == 2 * rows

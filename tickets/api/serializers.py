@@ -51,10 +51,13 @@ class ActionInput(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1, help_text=_("客户端看到的版本号"))
 
 
-def _note(*, required: bool = False, max_length: int = 2000) -> serializers.CharField:
+NOTE = _("说明")
+
+
+def _note(*, required: bool = False, max_length: int = 2000, label=NOTE) -> serializers.CharField:
     if required:
-        return serializers.CharField(max_length=max_length)
-    return serializers.CharField(max_length=max_length, required=False, allow_blank=True, default="")
+        return serializers.CharField(max_length=max_length, label=label)
+    return serializers.CharField(max_length=max_length, required=False, allow_blank=True, default="", label=label)
 
 
 class NoteInput(ActionInput):
@@ -66,11 +69,11 @@ class RequiredNoteInput(ActionInput):
 
 
 class ReasonInput(ActionInput):
-    reason = _note(required=True)
+    reason = _note(required=True, label=_("理由"))
 
 
 class BodyInput(ActionInput):
-    body = _note(required=True, max_length=5000)
+    body = _note(required=True, max_length=5000, label=_("内容"))
 
 
 class DispatchInput(ActionInput):
@@ -84,7 +87,7 @@ class DispatchInput(ActionInput):
 
 class ExtensionRequestInput(ActionInput):
     days = serializers.IntegerField(min_value=1, max_value=30, label=_("延期工作日数"))
-    reason = _note(required=True)
+    reason = _note(required=True, label=_("理由"))
 
 
 class ExtensionDecisionInput(ActionInput):
@@ -94,29 +97,29 @@ class ExtensionDecisionInput(ActionInput):
 
 
 class ReplyInput(ActionInput):
-    body = _note(required=True, max_length=5000)
-    result = serializers.ChoiceField(choices=Reply.Result.choices, default=Reply.Result.RESOLVED)
-    basis = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    body = _note(required=True, max_length=5000, label=_("内容"))
+    result = serializers.ChoiceField(choices=Reply.Result.choices, default=Reply.Result.RESOLVED, label=_("办理结果"))
+    basis = serializers.CharField(max_length=500, required=False, allow_blank=True, default="", label=_("政策依据"))
 
 
 class ConfirmInput(ActionInput):
     contacted = serializers.BooleanField(label=_("是否联系"))
     resolved = serializers.ChoiceField(choices=Evaluation.Resolved.choices, label=_("解决情况"))
     satisfaction = serializers.ChoiceField(choices=Evaluation.Satisfaction.choices, label=_("满意度"))
-    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="", label=_("评价意见"))
 
 
 SUPERVISION_RAISES = [c for c in Supervision.choices if c[0] != Supervision.NONE]
 
 
 class SuperviseInput(ActionInput):
-    level = serializers.ChoiceField(choices=SUPERVISION_RAISES)
+    level = serializers.ChoiceField(choices=SUPERVISION_RAISES, label=_("督办等级"))
     note = _note()
 
 
 class CommentInput(ActionInput):
-    body = _note(required=True, max_length=5000)
-    public = serializers.BooleanField(default=True)
+    body = _note(required=True, max_length=5000, label=_("内容"))
+    public = serializers.BooleanField(default=True, label=_("企业可见"))
 
 
 class MergeInput(ActionInput):

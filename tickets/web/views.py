@@ -69,7 +69,13 @@ def ticket_detail(request, pk: int):
     except NotFound:
         raise Http404 from None
     roles = roles_for(access, ticket)
-    actions = [_action_form(action) for action in allowed_actions(status=ticket.status, roles=roles)]
+    suggested = (ticket.triage_suggestions.get("routes") or [{}])[0]
+    initial = {  # a dispatcher starts from triage's first suggestion
+        "lead": (suggested.get("lead") or {}).get("code"),
+        "assisting": [a["code"] for a in suggested.get("assisting", [])],
+        "category": suggested.get("category"),
+    }
+    actions = [_action_form(action, initial) for action in allowed_actions(status=ticket.status, roles=roles)]
     return render(
         request,
         "tickets/detail.html",
@@ -112,19 +118,32 @@ def workbench(request):
     return render(request, "tickets/workbench.html", {"rows": rows, "filter": filtered, "now": now})
 
 
-def _action_form(action) -> dict:
+KIND_ORDER = {"city": 0, "county": 1, "service": 2, "chain_group": 3}
+
+
+def _departments(queryset) -> list[tuple[str, str]]:
+    return [(d.code, d.name) for d in sorted(queryset, key=lambda d: (KIND_ORDER.get(d.kind, 9), d.code))]
+
+
+def _action_form(action, initial: dict) -> dict:
     """What a page needs to render an action's form, read off the API's input serializer (one validation)."""
     fields = []
     for name, field in ACTION_INPUTS[action.name]().fields.items():
         if name == "version":
             continue
-        spec = {"name": name, "label": field.label or name, "required": field.required, "kind": "text"}
+        value = initial.get(name)
+        spec = {
+            "name": name, "label": field.label or name, "required": field.required, "kind": "text",
+            "initial": value if isinstance(value, list) else [value],
+        }  # fmt: skip
         if isinstance(field, serializers.BooleanField):
             spec["kind"] = "checkbox"
         elif isinstance(field, serializers.ChoiceField):
             spec |= {"kind": "select", "choices": list(field.choices.items())}
         elif isinstance(field, serializers.ManyRelatedField):
-            spec |= {"kind": "multiple", "choices": [(d.code, d.name) for d in field.child_relation.queryset]}
+            spec |= {"kind": "multiple", "choices": _departments(field.child_relation.queryset)}
+        elif isinstance(field, serializers.SlugRelatedField) and field.queryset.model.__name__ == "Department":
+            spec |= {"kind": "select", "choices": _departments(field.queryset)}
         elif isinstance(field, serializers.SlugRelatedField):
             spec |= {"kind": "select", "choices": [(o.code, str(o)) for o in field.queryset]}
         elif isinstance(field, serializers.IntegerField):
