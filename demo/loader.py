@@ -41,7 +41,11 @@ TARGETS = [
 
 
 # How many days ago a demo ticket was filed, by target: the ones still awaiting evaluation are recent.
-AGE_DAYS = {"submitted": (0, 0), "replied": (5, 9), "disputed": (5, 12), "assigned": (0.5, 2)}
+# Work in progress is spread so that the queues show green, yellow and red lights.
+AGE_DAYS = {
+    "submitted": (0, 0), "pending_dispatch": (0.5, 4), "assigned": (0.1, 2), "accepted": (1, 12), "on_hold": (2, 10),
+    "replied": (5, 9), "disputed": (5, 12),
+}  # fmt: skip
 
 
 def credit_code(index: int) -> str:
