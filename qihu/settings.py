@@ -226,6 +226,8 @@ QIHU = {
     "TRIAGE_CONFIDENCE": env.float("QIHU_TRIAGE_CONFIDENCE", default=0.6),
     # Office hours in city time: hour limits count them; a day limit ends at the close.
     "WORKDAY_HOURS": tuple(env.list("QIHU_WORKDAY_HOURS", default=["08:30", "17:30"])),
+    # Request types left out of the rates of DESIGN.md §7 (咨询 by default).
+    "FIGURES_EXCLUDE_TYPES": env.list("QIHU_FIGURES_EXCLUDE_TYPES", default=["consult"]),
     # Links in e-mails point here.
     "SITE_URL": env.str("QIHU_SITE_URL", default="http://localhost:8000"),
     # A submitted ticket untouched this long is re-enqueued by the sweeper.

@@ -1,9 +1,11 @@
 """Server-rendered pages: the company's portal and the officials' workbench. Thin: forms, services, selectors."""
 
 import uuid
+from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,8 +14,9 @@ from django.views.decorators.http import require_POST
 from rest_framework import serializers
 
 from common.errors import DomainError, NotFound
+from common.excel import xlsx_response
 
-from .. import selectors, services
+from .. import figures, selectors, services
 from ..access import access_for, roles_for
 from ..api.filters import TicketFilter
 from ..api.serializers import ACTION_INPUTS
@@ -152,3 +155,69 @@ def _action_form(action, initial: dict) -> dict:
             spec["kind"] = "textarea"
         fields.append(spec)
     return {"name": action.name, "slug": action.slug, "label": action.label, "fields": fields}
+
+
+def _period(request) -> tuple[date, date]:
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD (inclusive), the last 30 days by default."""
+    today = timezone.localdate()
+    try:
+        end = date.fromisoformat(request.GET.get("to") or today.isoformat())
+        start = date.fromisoformat(request.GET.get("from") or (end - timedelta(days=29)).isoformat())
+    except ValueError:
+        start, end = today - timedelta(days=29), today
+    return (start, end) if start <= end else (end, start)
+
+
+def _figures(request):
+    access = access_for(request.user)
+    if not (access.department_ids or access.global_roles or access.sees_all):
+        raise PermissionDenied(_("只有政府部门用户可以查看统计。"))
+    start, end = _period(request)
+    tz = timezone.get_current_timezone()
+    since = datetime.combine(start, time.min, tzinfo=tz)
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
+    return start, end, figures.department_figures(start=since, end=until, now=timezone.now())
+
+
+@login_required
+def dashboard(request):
+    start, end, tiers = _figures(request)
+    tables = [(label, tiers[code]) for code, label in figures.TIERS if tiers[code]]
+    return render(
+        request,
+        "tickets/dashboard.html",
+        {"start": start, "end": end, "tables": tables, "rates": figures.RATES, "counts": figures.COUNTS},
+    )
+
+
+@login_required
+def dashboard_export(request):
+    start, end, tiers = _figures(request)
+    header = [str(_("排名")), str(_("部门"))]
+    header += [str(label) for _name, label in figures.RATES] + [str(label) for _name, label in figures.COUNTS]
+    sheets = []
+    for code, label in figures.TIERS:
+        rows = [
+            [f.rank, f.department.name]
+            + [None if f.rate(name) is None else round(f.rate(name), 4) for name, _label in figures.RATES]
+            + [f.counts[name] for name, _label in figures.COUNTS]
+            for f in tiers[code]
+        ]
+        sheets.append((str(label), header, rows))
+    return xlsx_response(f"qihu-figures-{start}-{end}.xlsx", sheets)
+
+
+@login_required
+def workbench_export(request):
+    """The queue as the workbench shows it (same filters), as an Excel file."""
+    access = access_for(request.user)
+    filtered = TicketFilter(request.GET, queryset=selectors.ticket_queue(access=access, now=timezone.now()))
+    rows = filtered.qs.order_by("due_at", "id")[:5000] if filtered.is_valid() else []
+    header = [str(h) for h in (_("编号"), _("标题"), _("企业"), _("状态"), _("红黄绿灯"), _("主办部门"), _("当前时限"))]
+    data = [
+        [t.number, t.title, t.company.name, str(t.get_status_display()), str(t.light() or ""),
+         t.lead_department.name if t.lead_department else "", timezone.localtime(t.due_at).strftime("%Y-%m-%d %H:%M")
+         if t.due_at else ""]
+        for t in rows
+    ]  # fmt: skip
+    return xlsx_response("qihu-queue.xlsx", [(str(_("工作台")), header, data)])

@@ -1,0 +1,97 @@
+"""The rates of DESIGN.md §7 on a small known history, the dashboard page and the Excel downloads."""
+
+from datetime import datetime
+from io import BytesIO
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from tickets.figures import department_figures
+from tickets.models import Status
+from tickets.services import ticket_apply
+
+CITY = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def history(world, make_ticket):
+    """Four tickets of the power company in November 2026, with known outcomes."""
+    with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=CITY), tick=False):
+        satisfied = make_ticket(Status.CLOSED)  # accepted in time, replied on time, satisfied
+        partly = make_ticket(Status.REPLIED)
+        late = make_ticket(Status.ASSIGNED)
+        returned = make_ticket(Status.ASSIGNED)
+        ticket_apply(ticket_id=returned.pk, action="return", actor=world.handler, reason="不属于本单位")
+    with time_machine.travel(datetime(2026, 11, 3, 10, 0, tzinfo=CITY), tick=False):
+        ticket_apply(
+            ticket_id=partly.pk, action="confirm", actor=world.company_user, contacted=True, resolved="partly",
+            satisfaction="unsatisfied",
+        )  # fmt: skip
+    with time_machine.travel(datetime(2026, 11, 6, 10, 0, tzinfo=CITY), tick=False):  # past the accept limit
+        ticket_apply(ticket_id=late.pk, action="accept", actor=world.handler)
+    return satisfied
+
+
+def figures_of(world, tiers):
+    return next(f for f in tiers["city"] if f.department == world.lead)
+
+
+def test_rates_of_a_known_history(world, history):
+    tiers = department_figures(
+        start=datetime(2026, 11, 1, tzinfo=CITY), end=datetime(2026, 12, 1, tzinfo=CITY),
+        now=datetime(2026, 11, 20, tzinfo=CITY),
+    )  # fmt: skip
+    power = figures_of(world, tiers)
+    assert power.counts["dispatched"] == 4
+    assert power.rate("response") == 2 / 4  # two accepted in time; one late; one returned
+    assert power.rate("return") == 1 / 4
+    assert power.counts["evaluated"] == 2
+    assert power.rate("resolution") == (1 + 0.5) / 2
+    assert power.rate("satisfaction") == 1 / 2
+    assert power.rate("on_time") == 1.0
+    assert power.counts["overdue"] == 1  # the late one, accepted on the 6th, due five working days later
+    assert power.rank == 1
+    assert figures_of(world, tiers).department.kind == "city"
+    assert all(f.rank is None for f in tiers["county"])  # no work, no rank
+
+
+def test_consultations_are_left_out(world, history):
+    from tickets.models import Ticket
+
+    Ticket.objects.update(request_type="consult")
+    tiers = department_figures(
+        start=datetime(2026, 11, 1, tzinfo=CITY), end=datetime(2026, 12, 1, tzinfo=CITY), now=timezone.now()
+    )
+    assert figures_of(world, tiers).counts["dispatched"] == 0
+
+
+def test_dashboard_page_and_excel(world, history, client, django_assert_max_num_queries):
+    client.force_login(world.supervisor)
+    with django_assert_max_num_queries(10):
+        page = client.get("/dashboard/", {"from": "2026-11-01", "to": "2026-11-30"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "国网衢州供电公司" in html and "50%" in html
+    download = client.get("/dashboard/export.xlsx", {"from": "2026-11-01", "to": "2026-11-30"})
+    assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(BytesIO(download.content))
+    city = book.worksheets[0]
+    assert city["B1"].value == "部门"
+    assert [c.value for c in city[2]][:4] == [1, "国网衢州供电公司", 0.5, 0.75]
+
+
+def test_queue_export_follows_the_filters(world, make_ticket, client):
+    make_ticket(Status.ACCEPTED, title="变压器增容")
+    make_ticket(Status.ASSIGNED, title="天然气压力不足")
+    client.force_login(world.handler)
+    download = client.get("/workbench/export.xlsx", {"status": "accepted"})
+    sheet = load_workbook(BytesIO(download.content)).worksheets[0]
+    assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["变压器增容"]
+
+
+def test_companies_cannot_see_the_figures(world, client):
+    client.force_login(world.company_user)
+    assert client.get("/dashboard/").status_code == 403
