@@ -15,11 +15,16 @@ def normalized(text: str) -> str:
 
 def bigram_similarity(a: str, b: str) -> float:
     """Jaccard similarity of character bigrams: cheap, language-neutral near-duplicate detection."""
-    grams_a, grams_b = _bigrams(normalized(a)), _bigrams(normalized(b))
-    if not grams_a or not grams_b:
+    return jaccard(bigrams(a), bigrams(b))
+
+
+def bigrams(text: str) -> frozenset[str]:
+    """The character bigrams of the normalized text (compute once, compare with `jaccard` many times)."""
+    text = normalized(text)
+    return frozenset(text[i : i + 2] for i in range(len(text) - 1))
+
+
+def jaccard(a: frozenset, b: frozenset) -> float:
+    if not a or not b:
         return 0.0
-    return len(grams_a & grams_b) / len(grams_a | grams_b)
-
-
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)}
+    return len(a & b) / len(a | b)

@@ -1,9 +1,19 @@
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qihu.settings")
 
 app = Celery("qihu")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_database_connections(**_kwargs) -> None:
+    """Each task starts like a web request: a broken or too old connection (CONN_MAX_AGE) is dropped."""
+    from django.db import close_old_connections
+
+    close_old_connections()

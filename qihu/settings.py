@@ -192,6 +192,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_TIMEZONE = TIME_ZONE
+# Celery's Django fix-up closes the database connection after every task (7 ms to open a new one, more
+# than a small task takes); keep it, and let qihu/celery.py check it per task as Django does per request.
+CELERY_DB_REUSE_MAX = 10_000
 CELERY_BEAT_SCHEDULE = {
     # Safety net: a ticket accepted while the broker or worker was down is triaged later.
     "every-minute-requeue-stale-submitted": {
@@ -224,6 +227,8 @@ CELERY_BEAT_SCHEDULE = {
 QIHU = {
     # Triage dispatches on its own only at or above this confidence; below, a dispatcher decides.
     "TRIAGE_CONFIDENCE": env.float("QIHU_TRIAGE_CONFIDENCE", default=0.6),
+    # Most tickets one triage task takes at once when they queue up (one model pass, bulk writes).
+    "TRIAGE_BATCH": env.int("QIHU_TRIAGE_BATCH", default=64),
     # Office hours in city time: hour limits count them; a day limit ends at the close.
     "WORKDAY_HOURS": tuple(env.list("QIHU_WORKDAY_HOURS", default=["08:30", "17:30"])),
     # Request types left out of the rates of DESIGN.md §7 (咨询 by default).

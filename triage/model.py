@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import jieba
 import joblib
@@ -37,7 +38,7 @@ def text_of(title: str, description: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return [w for w in jieba.lcut(text) if w.strip() and not _is_punctuation(w)]
+    return [w for w in jieba.lcut(text, HMM=False) if w.strip() and not _is_punctuation(w)]
 
 
 def _is_punctuation(token: str) -> bool:
@@ -146,38 +147,48 @@ class TextModel:
         parts = [vectorizer.transform(texts) for _name, vectorizer in self.features.transformer_list]
         return sparse.hstack(parts, format="csr")
 
-    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+    def predict_many(self, texts: Sequence[str], *, explain: bool = True) -> list[Prediction]:
+        """Predictions for many texts at once: one transform and one neighbour search for the whole batch."""
         matrix = self.transform(texts)
         probabilities = self.predict_proba(matrix)
-        return [self._explain(matrix[i], probabilities[i]) for i in range(len(texts))]
+        orders = np.argsort(-probabilities, axis=1, kind="stable")
+        similar = self._similar_rows(matrix) if explain else [[] for _ in texts]
+        predictions = []
+        for i, order in enumerate(orders):
+            ranked = [(self.labels[k], float(probabilities[i, k])) for k in order]
+            evidence = {self.labels[k]: self._weighty_words(matrix[i], k) for k in order[:3]} if explain else {}
+            predictions.append(Prediction(ranked[0][0], ranked[0][1], ranked, evidence, similar[i]))
+        return predictions
 
     def predict(self, text: str) -> Prediction:
         return self.predict_many([text])[0]
 
-    def _explain(self, row, probabilities, *, top_labels: int = 3, top_similar: int = 3) -> Prediction:
-        order = np.argsort(-probabilities, kind="stable")
-        ranked = [(self.labels[i], float(probabilities[i])) for i in order]
-        evidence = {self.labels[i]: self._weighty_words(row, i) for i in order[:top_labels]}
-        similar = []
-        if self.matrix is not None and self.matrix.shape[0]:
-            scores = (self.matrix @ normalize(row).T).toarray().ravel()
-            for j in np.argsort(-scores, kind="stable")[:top_similar]:
-                if scores[j] > 0:
-                    similar.append((self.keys[j], round(float(scores[j]), 3)))
-        return Prediction(ranked[0][0], ranked[0][1], ranked, evidence, similar)
+    def _similar_rows(self, matrix, top: int = 3) -> list[list[tuple[str, float]]]:
+        """The kept past tickets closest to each row (cosine), best first."""
+        if self.matrix is None or not self.matrix.shape[0]:
+            return [[] for _ in range(matrix.shape[0])]
+        scores = (self.matrix @ normalize(matrix).T).toarray()  # past tickets × batch
+        found = []
+        for column in scores.T:
+            best = np.argpartition(-column, min(top, len(column) - 1))[:top]
+            best = best[np.argsort(-column[best], kind="stable")]
+            found.append([(self.keys[j], round(float(column[j]), 3)) for j in best if column[j] > 0])
+        return found
+
+    @cached_property
+    def _readable(self) -> tuple[np.ndarray, np.ndarray]:
+        """(is a readable word, its text) per feature: words of two or more characters read better than bigrams."""
+        names = [str(n).split("__", 1) for n in self._names]
+        mask = np.array([source == "words" and len(name) > 1 for source, name in names], dtype=bool)
+        return mask, np.array([name for _source, name in names], dtype=object)
 
     def _weighty_words(self, row, label_index: int, limit: int = 6) -> list[str]:
-        """The text's words that pushed hardest towards this label (single characters left out)."""
-        indices = row.indices
-        contributions = row.data * self._coef[label_index, indices]
-        found: list[str] = []
-        for j in np.argsort(-contributions, kind="stable"):
-            if contributions[j] <= 0 or len(found) >= limit:
-                break
-            source, name = self._names[indices[j]].split("__", 1)
-            if source == "words" and len(name) > 1 and name not in found:  # words read better than bigrams
-                found.append(name)
-        return found
+        """The text's readable words that pushed hardest towards this label."""
+        mask, names = self._readable
+        indices = row.indices[mask[row.indices]]
+        contributions = row.data[mask[row.indices]] * self._coef[label_index, indices]
+        order = np.argsort(-contributions, kind="stable")[:limit]
+        return [names[indices[j]] for j in order if contributions[j] > 0]
 
     # -- storage -----------------------------------------------------------------------------
     def dumps(self) -> bytes:

@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.cache import process_cache
-from common.errors import InvalidState
-from common.text import bigram_similarity, normalized
-from companies.models import IndustryChain
+from common.errors import DomainError
+from common.text import bigrams, jaccard, normalized
+from companies.models import Company, IndustryChain
 from tickets.models import OPEN_STATUSES, CategorySource, Difficulty, Level, Status, Ticket
-from tickets.services import enqueue_triage, ticket_apply
+from tickets.services import enqueue_triage, ticket_apply, tickets_apply_locked
 from tickets.transitions import BEFORE_REPLY
 
 from .engine import current_model
@@ -48,21 +49,55 @@ class Decision:
 
 
 def ticket_triage(*, ticket_id: int) -> Ticket | None:
-    """Triage a submitted ticket. Idempotent: anything not `submitted` (or already merged) is left alone."""
-    ticket = Ticket.objects.select_related("company", "category").filter(pk=ticket_id).first()
-    if ticket is None or ticket.status != Status.SUBMITTED or ticket.merged_into_id:
-        return ticket
-    duplicates = similar_open_tickets(ticket)
-    resubmitted = next((d for d in duplicates if d["exact"] and d["status"] in BEFORE_REPLY), None)
+    """Triage one submitted ticket. Idempotent: anything not `submitted` (or already merged) is left alone."""
+    triage_waiting(first_id=ticket_id, limit=1)
+    return Ticket.objects.filter(pk=ticket_id).first()
+
+
+def triage_waiting(*, first_id: int | None = None, limit: int | None = None) -> int:
+    """Triage the given ticket and others waiting, up to `limit`, in one transaction; returns how many.
+
+    When submissions come faster than one at a time, the worker's first task takes the waiting tickets in
+    a batch (one model pass, rows written in bulk) and the tasks after it find their ticket done.
+    SKIP LOCKED keeps two workers off each other's tickets.
+    """
+    limit = limit or settings.QIHU["TRIAGE_BATCH"]
+    with transaction.atomic():
+        waiting = (
+            Ticket.objects.select_for_update(skip_locked=True, no_key=True, of=("self",))
+            .filter(status=Status.SUBMITTED, merged_into__isnull=True)
+            .select_related("company", "category")
+        )
+        batch = list(waiting.filter(pk=first_id)) if first_id else []
+        if len(batch) < limit:
+            batch += waiting.exclude(pk=first_id).order_by("created_at")[: limit - len(batch)]
+        if not batch:
+            return 0
+        duplicates = similar_open_tickets_many(batch)
+        routed, merged = [], set()
+        for ticket in batch:
+            firsts = [
+                d for d in duplicates[ticket.pk] if d["exact"] and d["status"] in BEFORE_REPLY and d["id"] not in merged
+            ]  # fmt: skip
+            if firsts and _merged(ticket, min(firsts, key=lambda d: d["id"])):
+                merged.add(ticket.pk)
+            else:
+                routed.append(ticket)
+        params = [_triage_params(t, p) for t, p in zip(routed, plan_many(routed, duplicates), strict=True)]
+        tickets_apply_locked(routed, action="triage", params=params)
+    return len(batch)
+
+
+def _merged(ticket: Ticket, primary: dict) -> bool:
+    """Merge an exact resubmission into the first ticket (False: the merge was refused, route it instead)."""
     try:
-        if resubmitted:
-            return ticket_apply(
-                ticket_id=ticket.pk, action="merge", primary_id=resubmitted["id"],
-                note=_("24小时内重复提交，已自动并入 %(number)s。") % {"number": resubmitted["number"]},
-            )  # fmt: skip
-        return _route(ticket, duplicates)
-    except InvalidState:  # another worker got there first
-        return Ticket.objects.get(pk=ticket.pk)
+        ticket_apply(
+            ticket_id=ticket.pk, action="merge", primary_id=primary["id"],
+            note=_("24小时内重复提交，已自动并入 %(number)s。") % {"number": primary["number"]},
+        )  # fmt: skip
+    except DomainError:
+        return False
+    return True
 
 
 @dataclass
@@ -80,10 +115,16 @@ class Plan:
         return self.rule is not None and self.decision.confidence >= settings.QIHU["TRIAGE_CONFIDENCE"]
 
 
-def plan(ticket: Ticket, duplicates: list[dict]) -> Plan:
-    """Category, top three routes with their reasons, similar tickets: reads only."""
-    chain_id = ticket.chain_id or _chain_of(ticket, f"{ticket.title}\n{ticket.description}")
-    decision = decide_category(ticket)
+def plan_many(tickets: list[Ticket], duplicates: dict[int, list[dict]]) -> list[Plan]:
+    """Category, top three routes with their reasons, similar tickets, for each ticket: reads only."""
+    chains = _chains_of(tickets)
+    return [
+        _plan(ticket, decision, chains[ticket.pk], duplicates[ticket.pk])
+        for ticket, decision in zip(tickets, decide_categories(tickets), strict=True)
+    ]
+
+
+def _plan(ticket: Ticket, decision: Decision, chain_id: int | None, duplicates: list[dict]) -> Plan:
     top = decision.ranked[:3]
     rules = routes_for([c for c, _p in top], district_id=ticket.district_id, chain_id=chain_id)
     routes = []
@@ -104,9 +145,9 @@ def plan(ticket: Ticket, duplicates: list[dict]) -> Plan:
     return Plan(decision, chain_id, best, list(best.assisting.all()) if best else [], suggestions)
 
 
-def _route(ticket: Ticket, duplicates: list[dict]) -> Ticket:
+def _triage_params(ticket: Ticket, p: Plan) -> dict:
+    """The `triage` action's parameters for a plan: outcome, route and the fields triage decides."""
     text = f"{ticket.title}\n{ticket.description}"
-    p = plan(ticket, duplicates)
     best = p.suggestions["routes"][0] if p.suggestions["routes"] else None
     note = _("分类：%(category)s（置信度 %(confidence).2f；依据：%(words)s）") % {
         "category": best["name"] if best else _("未识别"),
@@ -115,37 +156,35 @@ def _route(ticket: Ticket, duplicates: list[dict]) -> Ticket:
     }
     if not p.confident:
         note += _("；需人工派单")
-    return ticket_apply(
-        ticket_id=ticket.pk,
-        action="triage",
-        outcome=Status.ASSIGNED if p.confident else Status.PENDING_DISPATCH,
-        lead=p.rule.lead if p.confident else None,
-        assisting=p.assisting if p.confident else [],
-        note=note,
-        category=p.decision.ranked[0][0] if p.decision.ranked else None,
-        category_source=p.decision.source if p.decision.ranked else CategorySource.NONE,
-        triage_confidence=round(p.decision.confidence, 3),
-        triage_suggestions=p.suggestions,
-        priority=priority_of(text),
-        request_type=request_type_of(text),
-        chain_id=p.chain_id,
-        level=Level.COUNTY if p.rule and p.rule.lead.kind == "county" else Level.CITY,
-        difficulty=Difficulty.COMPLEX if len(p.assisting) >= 2 else Difficulty.GENERAL,
-    )
+    return {
+        "outcome": Status.ASSIGNED if p.confident else Status.PENDING_DISPATCH,
+        "lead": p.rule.lead if p.confident else None,
+        "assisting": p.assisting if p.confident else [],
+        "note": note,
+        "category": p.decision.ranked[0][0] if p.decision.ranked else None,
+        "category_source": p.decision.source if p.decision.ranked else CategorySource.NONE,
+        "triage_confidence": round(p.decision.confidence, 3),
+        "triage_suggestions": p.suggestions,
+        "priority": priority_of(text),
+        "request_type": request_type_of(text),
+        "chain_id": p.chain_id,
+        "level": Level.COUNTY if p.rule and p.rule.lead.kind == "county" else Level.CITY,
+        "difficulty": Difficulty.COMPLEX if len(p.assisting) >= 2 else Difficulty.GENERAL,
+    }
 
 
-def refresh_pending_suggestions(*, limit: int = 1000) -> int:
+def refresh_pending_suggestions(*, limit: int = 1000, batch: int = 200) -> int:
     """Suggestions for tickets still waiting for a dispatcher, from the newest model (after retraining).
 
     Suggestions are advice, not state: they are rewritten in place, with no event.
     """
     waiting = Ticket.objects.filter(status=Status.PENDING_DISPATCH, merged_into__isnull=True)
-    count = 0
-    for ticket in waiting.select_related("company", "category").order_by("created_at")[:limit]:
-        suggestions = plan(_undecided(ticket), similar_open_tickets(ticket)).suggestions
-        Ticket.objects.filter(pk=ticket.pk).update(triage_suggestions=suggestions)
-        count += 1
-    return count
+    tickets = [_undecided(t) for t in waiting.select_related("company", "category").order_by("created_at")[:limit]]
+    for start in range(0, len(tickets), batch):
+        chunk = tickets[start : start + batch]
+        for ticket, p in zip(chunk, plan_many(chunk, similar_open_tickets_many(chunk)), strict=True):
+            Ticket.objects.filter(pk=ticket.pk).update(triage_suggestions=p.suggestions)
+    return len(tickets)
 
 
 def _undecided(ticket: Ticket) -> Ticket:
@@ -155,56 +194,68 @@ def _undecided(ticket: Ticket) -> Ticket:
     return ticket
 
 
-def decide_category(ticket: Ticket) -> Decision:
-    """The company's choice, else the model (agreeing keywords raise its confidence), else keywords."""
+def decide_categories(tickets: list[Ticket]) -> list[Decision]:
+    """Per ticket: the company's choice, else the model (agreeing keywords raise its confidence), else keywords.
+
+    The model sees all the undecided tickets at once.
+    """
     categories = active_categories()
-    if ticket.category_id:
-        return Decision([(ticket.category, 1.0)], 1.0, CategorySource.COMPANY)
-    keywords = classify(f"{ticket.title}\n{ticket.description}", categories.values())
     version, model = current_model()
-    if model is None:
-        ranked = [(keywords.category, keywords.confidence)] if keywords.category else []
-        evidence = {keywords.category.code: list(keywords.matched)} if keywords.category else {}
-        return Decision(ranked, keywords.confidence, CategorySource.KEYWORDS, evidence)
-    prediction = model.predict(text_of(ticket.title, ticket.description))
-    ranked = [(categories[label], p) for label, p in prediction.ranked if label in categories]
-    confidence = ranked[0][1] if ranked else 0.0
-    if ranked and keywords.category == ranked[0][0]:
-        confidence = max(confidence, keywords.confidence)
-    return Decision(
-        ranked,
-        confidence,
-        CategorySource.MODEL,
-        prediction.evidence,
-        _similar(prediction.similar, exclude=ticket.pk),
-        version,
-    )
+    undecided = [t for t in tickets if not t.category_id]
+    predictions = {}
+    if model is not None and undecided:
+        texts = [text_of(t.title, t.description) for t in undecided]
+        predictions = dict(zip((t.pk for t in undecided), model.predict_many(texts), strict=True))
+    past = _past_tickets([key for p in predictions.values() for key, _score in p.similar])
+    decisions = []
+    for ticket in tickets:
+        if ticket.category_id:
+            decisions.append(Decision([(ticket.category, 1.0)], 1.0, CategorySource.COMPANY))
+            continue
+        keywords = classify(f"{ticket.title}\n{ticket.description}", categories.values())
+        prediction = predictions.get(ticket.pk)
+        if prediction is None:
+            ranked = [(keywords.category, keywords.confidence)] if keywords.category else []
+            evidence = {keywords.category.code: list(keywords.matched)} if keywords.category else {}
+            decisions.append(Decision(ranked, keywords.confidence, CategorySource.KEYWORDS, evidence))
+            continue
+        ranked = [(categories[label], p) for label, p in prediction.ranked if label in categories]
+        confidence = ranked[0][1] if ranked else 0.0
+        if ranked and keywords.category == ranked[0][0]:
+            confidence = max(confidence, keywords.confidence)
+        similar = [
+            {"id": t.pk, "number": t.number, "title": t.title, "category": t.category.code if t.category else None,
+             "score": score}
+            for key, score in prediction.similar
+            if (t := past.get(int(key))) and t.pk != ticket.pk
+        ]  # fmt: skip
+        decisions.append(Decision(ranked, confidence, CategorySource.MODEL, prediction.evidence, similar, version))
+    return decisions
 
 
-def _similar(scored: list[tuple[str, float]], *, exclude: int) -> list[dict]:
-    """Past tickets the model found closest (not the ticket itself), for the dispatcher to compare with."""
-    tickets = (
-        Ticket.objects.select_related("category")
-        .only("title", "created_at", "category__code")
-        .in_bulk([int(key) for key, _score in scored])
-    )
-    return [
-        {"id": t.pk, "number": t.number, "title": t.title, "category": t.category.code if t.category else None,
-         "score": score}
-        for key, score in scored
-        if (t := tickets.get(int(key))) and t.pk != exclude
-    ]  # fmt: skip
+def _past_tickets(keys: list[str]) -> dict[int, Ticket]:
+    """The past tickets the model found closest, for the dispatcher to compare with."""
+    if not keys:
+        return {}
+    past = Ticket.objects.select_related("category").only("title", "created_at", "category__code")
+    return past.in_bulk({int(key) for key in keys})
 
 
-def _chain_of(ticket: Ticket, text: str) -> int | None:
-    """The company's chain, else a chain the text names."""
-    chain_id = ticket.company.chains.order_by("pk").values_list("pk", flat=True).first()
-    if chain_id:
-        return chain_id
-    for chain in all_chains():
-        if any(word in text for word in chain.keyword_list()):
-            return chain.pk
-    return None
+def _chains_of(tickets: list[Ticket]) -> dict[int, int | None]:
+    """Each ticket's chain: its own, else its company's first, else a chain its text names."""
+    firsts: dict[int, int] = {}
+    companies = {t.company_id for t in tickets if not t.chain_id}
+    if companies:
+        links = Company.chains.through.objects.filter(company_id__in=companies)
+        for company_id, chain_id in links.order_by("industrychain_id").values_list("company_id", "industrychain_id"):
+            firsts.setdefault(company_id, chain_id)
+    return {
+        t.pk: t.chain_id or firsts.get(t.company_id) or _chain_named(f"{t.title}\n{t.description}") for t in tickets
+    }
+
+
+def _chain_named(text: str) -> int | None:
+    return next((chain.pk for chain in all_chains() if any(word in text for word in chain.keyword_list())), None)
 
 
 @process_cache(seconds=60)
@@ -214,23 +265,43 @@ def all_chains() -> list[IndustryChain]:
 
 def similar_open_tickets(ticket: Ticket) -> list[dict]:
     """The same company's open tickets about the same problem: merge candidates, most similar first."""
-    since = ticket.created_at - DUPLICATE_LOOKBACK
-    candidates = Ticket.objects.filter(
-        company_id=ticket.company_id, status__in=OPEN_STATUSES, merged_into__isnull=True, created_at__gte=since
-    ).exclude(pk=ticket.pk)
-    text = ticket.title + ticket.description
-    found = []
-    for other in candidates.only("title", "description", "status", "created_at").order_by("-created_at")[:100]:
-        exact = normalized(other.title + other.description) == normalized(text) and (
-            abs(ticket.created_at - other.created_at) <= RESUBMISSION_WINDOW
+    return similar_open_tickets_many([ticket])[ticket.pk]
+
+
+def similar_open_tickets_many(tickets: list[Ticket]) -> dict[int, list[dict]]:
+    """`similar_open_tickets` for many tickets with one query."""
+    found: dict[int, list[dict]] = {t.pk: [] for t in tickets}
+    if not tickets:
+        return found
+    candidates = (
+        Ticket.objects.filter(
+            company_id__in={t.company_id for t in tickets}, status__in=OPEN_STATUSES, merged_into__isnull=True,
+            created_at__gte=min(t.created_at for t in tickets) - DUPLICATE_LOOKBACK,
         )
-        similarity = 1.0 if exact else bigram_similarity(other.title + other.description, text)
-        if similarity >= DUPLICATE_SIMILARITY and other.created_at <= ticket.created_at:
-            found.append(
-                {"id": other.pk, "number": other.number, "title": other.title, "status": other.status,
-                 "similarity": round(similarity, 3), "exact": exact}
-            )  # fmt: skip
-    return sorted(found, key=lambda d: -d["similarity"])
+        .only("company_id", "title", "description", "status", "created_at")
+        .order_by("-created_at")
+    )  # fmt: skip
+    by_company: dict[int, list[tuple[Ticket, str, frozenset]]] = {}
+    for other in candidates:  # each candidate's text prepared once for the whole batch
+        text = other.title + other.description
+        by_company.setdefault(other.company_id, []).append((other, normalized(text), bigrams(text)))
+    for ticket in tickets:
+        text = normalized(ticket.title + ticket.description)
+        grams = bigrams(text)
+        earlier = [
+            c for c in by_company.get(ticket.company_id, [])
+            if c[0].pk != ticket.pk and ticket.created_at - DUPLICATE_LOOKBACK <= c[0].created_at <= ticket.created_at
+        ][:100]  # fmt: skip
+        for other, other_text, other_grams in earlier:
+            exact = other_text == text and ticket.created_at - other.created_at <= RESUBMISSION_WINDOW
+            similarity = 1.0 if exact else jaccard(other_grams, grams)
+            if similarity >= DUPLICATE_SIMILARITY:
+                found[ticket.pk].append(
+                    {"id": other.pk, "number": other.number, "title": other.title, "status": other.status,
+                     "similarity": round(similarity, 3), "exact": exact}
+                )  # fmt: skip
+        found[ticket.pk].sort(key=lambda d: -d["similarity"])
+    return found
 
 
 def requeue_stale_submitted(*, limit: int = 500) -> int:

@@ -7,7 +7,7 @@ from . import services
 
 @shared_task(name="triage.triage_ticket", acks_late=True)
 def triage_ticket_task(ticket_id: int) -> None:
-    services.ticket_triage(ticket_id=ticket_id)
+    services.triage_waiting(first_id=ticket_id)  # and the others waiting, when tickets queue up
 
 
 @shared_task(name="triage.requeue_stale_submitted", acks_late=True)

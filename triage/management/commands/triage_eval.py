@@ -27,7 +27,7 @@ class Command(BaseCommand):
             _keys, texts, labels = labelled_examples(train)
             if test:
                 _k, test_texts, truth = labelled_examples(test)
-                predicted = [p.label for p in TextModel.train(texts, labels).predict_many(test_texts)]
+                predicted = [p.label for p in TextModel.train(texts, labels).predict_many(test_texts, explain=False)]
             else:
                 truth, predicted = self._cross_validate(texts, labels, cv, seed)
         except (HistoryFileError, OSError, ValueError) as exc:
@@ -42,6 +42,6 @@ class Command(BaseCommand):
         truth, predicted = [], []
         for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=seed).split(texts, labels):
             model = TextModel.train([texts[i] for i in train_idx], [labels[i] for i in train_idx])
-            predicted += [p.label for p in model.predict_many([texts[i] for i in test_idx])]
+            predicted += [p.label for p in model.predict_many([texts[i] for i in test_idx], explain=False)]
             truth += [labels[i] for i in test_idx]
         return truth, predicted

