@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.roles import Role
+from common.cache import process_cache
 from common.errors import NotFound
 from sla.policies import Light
 
@@ -92,3 +93,19 @@ def ticket_queue(*, access: Access, now: datetime) -> QuerySet[Ticket]:
 
 def ticket_pending_dispatch() -> QuerySet[Ticket]:
     return Ticket.objects.filter(status=Status.PENDING_DISPATCH, merged_into__isnull=True).select_related(*LIST_RELATED)
+
+
+@process_cache(seconds=60)
+def filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """(code, name) of the categories, chains and districts a queue can be filtered by."""
+    from companies.models import IndustryChain
+    from departments.models import Department
+    from triage.models import Category
+
+    return {
+        "category": list(Category.objects.filter(active=True).order_by("code").values_list("code", "name")),
+        "chain": list(IndustryChain.objects.order_by("code").values_list("code", "name")),
+        "district": list(
+            Department.objects.filter(kind=Department.Kind.COUNTY).order_by("code").values_list("code", "name")
+        ),
+    }

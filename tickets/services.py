@@ -191,6 +191,22 @@ def tickets_apply_locked(tickets: list[Ticket], *, action: str, params: list[dic
     _write([_change(t, action, actor=actor, access=access, params=p) for t, p in zip(tickets, params, strict=True)])
 
 
+def tickets_apply_each(*, ticket_ids: list[int], action: str, actor, **params) -> tuple[list[int], dict[int, str]]:
+    """The same action on several tickets, each on its own (bulk accept): a refusal does not stop the others.
+
+    Returns the ids done and, for the others, why not.
+    """
+    done, refused = [], {}
+    for ticket_id in dict.fromkeys(ticket_ids):
+        try:
+            ticket_apply(ticket_id=ticket_id, action=action, actor=actor, **params)
+        except DomainError as exc:
+            refused[ticket_id] = exc.message
+        else:
+            done.append(ticket_id)
+    return done, refused
+
+
 @dataclass
 class _Change:
     ticket: Ticket

@@ -9,6 +9,7 @@ urlpatterns = [
     path("tickets/<int:pk>/", views.ticket_detail, name="web-ticket"),
     path("tickets/<int:pk>/act/<slug:action>/", views.ticket_act, name="web-ticket-act"),
     path("workbench/", views.workbench, name="web-workbench"),
+    path("workbench/accept/", views.workbench_accept, name="web-workbench-accept"),
     path("workbench/export.xlsx", views.workbench_export, name="web-workbench-export"),
     path("dashboard/", views.dashboard, name="web-dashboard"),
     path("dashboard/export.xlsx", views.dashboard_export, name="web-dashboard-export"),

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,16 +16,22 @@ from rest_framework import serializers
 
 from common.errors import DomainError, NotFound
 from common.excel import xlsx_response
+from sla.policies import Light
 
 from .. import figures, selectors, services
 from ..access import access_for, roles_for
 from ..api.filters import TicketFilter
 from ..api.serializers import ACTION_INPUTS
-from ..models import Source
+from ..models import Source, Status, Ticket
 from ..transitions import ACTIONS, allowed_actions
 from .forms import TicketForm
 
 QUEUE_ROWS = 50
+QUEUE_STATUSES = {  # the statuses each kind of queue holds, for its filter
+    "department": [Status.ASSIGNED, Status.ACCEPTED, Status.ON_HOLD],
+    "dispatch": [Status.PENDING_DISPATCH, Status.DISPUTED],
+    "supervision": [Status.ASSIGNED, Status.ACCEPTED, Status.ON_HOLD, Status.DISPUTED],
+}
 
 
 @login_required
@@ -118,7 +125,32 @@ def workbench(request):
     filtered = TicketFilter(request.GET, queryset=queue)
     ordering = ("due_at", "id") if selectors.queue_kind(access) == "department" else ("created_at", "id")
     rows = list(filtered.qs.order_by(*ordering)[:QUEUE_ROWS]) if filtered.is_valid() else []
-    return render(request, "tickets/workbench.html", {"rows": rows, "filter": filtered, "now": now})
+    kind = selectors.queue_kind(access)
+    context = {
+        "rows": rows, "filter": filtered, "now": now, "choices": selectors.filter_choices(),
+        "statuses": [(s, Status(s).label) for s in QUEUE_STATUSES.get(kind, [])], "lights": Light.choices,
+        "can_accept": kind == "department" and any(t.status == Status.ASSIGNED for t in rows),
+    }  # fmt: skip
+    return render(request, "tickets/workbench.html", context)
+
+
+@login_required
+@require_POST
+def workbench_accept(request):
+    """批量签收: accept the ticked tickets, each through the same service as one by one."""
+    ids = [int(i) for i in request.POST.getlist("ticket") if i.isdigit()][:QUEUE_ROWS]
+    done, refused = services.tickets_apply_each(ticket_ids=ids, action="accept", actor=request.user)
+    if done:
+        messages.success(request, _("已签收 %(count)d 件。") % {"count": len(done)})
+    numbers = {t.pk: t.number for t in Ticket.objects.filter(pk__in=refused).only("created_at")}
+    for ticket_id, reason in refused.items():
+        messages.error(
+            request,
+            _("%(number)s 未签收：%(reason)s") % {"number": numbers.get(ticket_id, ticket_id), "reason": reason},
+        )
+    if not ids:
+        messages.error(request, _("请先勾选要签收的诉求。"))
+    return redirect(f"{reverse('web-workbench')}?{request.GET.urlencode()}")
 
 
 KIND_ORDER = {"city": 0, "county": 1, "service": 2, "chain_group": 3}
