@@ -229,6 +229,9 @@ QIHU = {
     "TRIAGE_CONFIDENCE": env.float("QIHU_TRIAGE_CONFIDENCE", default=0.6),
     # Most tickets one triage task takes at once when they queue up (one model pass, bulk writes).
     "TRIAGE_BATCH": env.int("QIHU_TRIAGE_BATCH", default=64),
+    # Attachments: checked by content (tickets/attachments.py); at most this many, this large, per upload.
+    "ATTACHMENT_MAX_FILES": env.int("QIHU_ATTACHMENT_MAX_FILES", default=5),
+    "ATTACHMENT_MAX_BYTES": env.int("QIHU_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024),
     # Office hours in city time: hour limits count them; a day limit ends at the close.
     "WORKDAY_HOURS": tuple(env.list("QIHU_WORKDAY_HOURS", default=["08:30", "17:30"])),
     # Request types left out of the rates of DESIGN.md §7 (咨询 by default).

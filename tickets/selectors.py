@@ -12,7 +12,7 @@ from common.errors import NotFound
 from sla.policies import Light
 
 from .access import Access, visible_q
-from .models import Assignment, Comment, ExtensionStatus, Status, Ticket, TicketEvent
+from .models import Assignment, Attachment, Comment, ExtensionStatus, Status, Ticket, TicketEvent
 
 CLOCKED = (Status.ASSIGNED, Status.ACCEPTED)  # the clock runs now; on hold it is frozen at the pause
 LIST_RELATED = ("company", "category", "chain", "district", "lead_department")
@@ -39,6 +39,15 @@ def ticket_get(*, access: Access, ticket_id: int, public_only: bool = False) -> 
     try:
         return queryset.get(pk=ticket_id)
     except Ticket.DoesNotExist:
+        raise NotFound() from None
+
+
+def attachment_get(*, access: Access, attachment_id: int) -> Attachment:
+    """An attachment of a ticket the user may see (else 404, as for the ticket itself)."""
+    visible = Ticket.objects.filter(visible_q(access))
+    try:
+        return Attachment.objects.get(pk=attachment_id, ticket__in=visible)
+    except Attachment.DoesNotExist:
         raise NotFound() from None
 
 

@@ -31,8 +31,10 @@ from sla.calendar import WorkingCalendar, current_calendar
 
 from . import notify
 from .access import Access, access_for, roles_for, visible_q
+from .attachments import attachment_rows, check_files
 from .models import (
     Assignment,
+    Attachment,
     CategorySource,
     Comment,
     Evaluation,
@@ -61,10 +63,12 @@ def ticket_create(
     idempotency_key: str | None = None,
     source: str = Source.API,
     triage_later: bool = True,
+    files=(),
 ) -> tuple[Ticket, bool]:
     """File a request for the submitter's company; returns (ticket, created).
 
     `triage_later=False` is for callers that triage the ticket themselves (the demo loader, imports).
+    `files` are uploaded attachments, checked before anything is written.
 
     With an idempotency key, a retry returns the ticket of the first call instead of a second one,
     also when both calls race (the unique constraint decides, the loser reads the winner's row).
@@ -76,6 +80,7 @@ def ticket_create(
         existing = Ticket.objects.filter(submitter=submitter, idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing, False
+    check_files(files)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -93,7 +98,11 @@ def ticket_create(
                 created_at=now,
                 updated_at=now,
             )
-            _record(ticket, ACTIONS["submit"], actor=submitter, role=Role.COMPANY_USER, before="", now=now)
+            attachments = Attachment.objects.bulk_create(attachment_rows(files, ticket=ticket, uploaded_by=submitter))
+            _record(
+                ticket, ACTIONS["submit"], actor=submitter, role=Role.COMPANY_USER, before="", now=now,
+                data={"files": [a.original_name for a in attachments]} if attachments else None,
+            )  # fmt: skip
             if triage_later:
                 transaction.on_commit(lambda: enqueue_triage(ticket.pk), robust=True)
     except IntegrityError:
@@ -292,8 +301,8 @@ def _primary_role(roles: frozenset[str]) -> str:
     return next(r for r in ROLE_PRECEDENCE if r in roles)
 
 
-def _record(ticket, spec: Action, *, actor, role, before, now) -> TicketEvent:
-    event = _event(ticket, spec, actor=actor, role=role, before=before, now=now)
+def _record(ticket, spec: Action, *, actor, role, before, now, data=None) -> TicketEvent:
+    event = _event(ticket, spec, actor=actor, role=role, before=before, now=now, data=data)
     event.save()
     return event
 
@@ -447,17 +456,19 @@ def _request_info(ctx: Context, *, note: str = "") -> Outcome:
 
 
 @rule("provide_info")
-def _provide_info(ctx: Context, *, note: str = "") -> Outcome:
+def _provide_info(ctx: Context, *, note: str = "", files=()) -> Outcome:
     """Resume the handling clock: the paused working time is added to the deadline."""
     ticket, cal = ctx.ticket, ctx.calendar
     note = _require(note, _("请说明补充的材料或情况。"))
+    names = _attach_files(ctx, files)
     paused = cal.working_time_between(ticket.hold_started_at, ctx.now)
     ticket.handle_deadline = cal.add_working_time(ticket.handle_deadline, paused)
     ticket.due_at = ticket.handle_deadline
     ticket.yellow_at = cal.add_working_time(ticket.yellow_at, paused)
     ticket.hold_started_at = None
     ticket.next_escalation_at = _next_escalation(ticket, cal)
-    return Outcome(to_status=Status.ACCEPTED, note=note, data={"paused_seconds": int(paused.total_seconds())})
+    data = {"paused_seconds": int(paused.total_seconds())} | ({"files": names} if names else {})
+    return Outcome(to_status=Status.ACCEPTED, note=note, data=data)
 
 
 @rule("request_extension")
@@ -668,6 +679,20 @@ def _comment(ctx: Context, *, body: str = "", public: bool = True) -> Outcome:
         public = True  # what a company writes is never hidden from it
     Comment.objects.create(ticket=ctx.ticket, author=ctx.actor, body=body, public=public, created_at=ctx.now)
     return Outcome(note=body, public=public)
+
+
+@rule("attach")
+def _attach(ctx: Context, *, files=(), note: str = "") -> Outcome:
+    if not files:
+        raise DomainError(_("请选择要上传的附件。"), code="required")
+    return Outcome(note=note.strip(), data={"files": _attach_files(ctx, files)})
+
+
+def _attach_files(ctx: Context, files) -> list[str]:
+    """Check and store the files with the ticket; their names for the event."""
+    rows = attachment_rows(files, ticket=ctx.ticket, uploaded_by=ctx.actor)
+    ctx.new_rows.extend(rows)
+    return [row.original_name for row in rows]
 
 
 @rule("merge")

@@ -72,6 +72,7 @@ ACTIONS: dict[str, Action] = {
         _a("escalate", _("超时预警与升级督办"), [S.ASSIGNED, S.ACCEPTED], [], [Role.SYSTEM]),
         _a("supervise", _("督办"), [S.ASSIGNED, *IN_HANDLING], [], [Role.SUPERVISOR, Role.SYSTEM]),
         _a("comment", _("留言"), OPEN_STATUSES, [], PARTICIPANTS),
+        _a("attach", _("上传附件"), OPEN_STATUSES, [], [Role.COMPANY_USER, *HANDLERS, ASSIST_HANDLER]),
         _a("merge", _("并单"), [S.SUBMITTED, S.PENDING_DISPATCH, S.ASSIGNED], [], [Role.DISPATCHER, Role.SYSTEM]),
         _a("archive", _("历史归档"), [S.SUBMITTED], [S.CLOSED], [Role.SYSTEM]),
         _a("answer_with_primary", _("随主件答复"), BEFORE_REPLY, [S.REPLIED], [Role.SYSTEM]),

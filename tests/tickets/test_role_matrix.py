@@ -6,6 +6,7 @@ none of the action's roles, 200 (and exactly one new event of that action) for t
 """
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.roles import Role
 from tickets.models import Status, TicketEvent
@@ -43,6 +44,7 @@ START = {  # the status each action is tried from (one of its sources)
     "supervise": Status.ACCEPTED,
     "comment": Status.ACCEPTED,
     "merge": Status.ASSIGNED,
+    "attach": Status.ACCEPTED,
 }
 BODIES = {
     "dispatch": {"lead": "gongdian", "assisting": ["fagai"]},
@@ -91,9 +93,14 @@ def test_role_matrix(action, persona, world, make_ticket):
         api(world.handler).post(f"/api/v1/tickets/{ticket.pk}/request-extension/", BODIES["request_extension"])
     if action.name == "merge":
         body["primary"] = make_ticket(Status.ASSIGNED).pk
+    upload = action.name == "attach"
+    if upload:
+        body["files"] = [SimpleUploadedFile("用电报装申请表.pdf", b"%PDF-1.4\n%%EOF\n")]
     events_before = TicketEvent.objects.filter(ticket=ticket).count()
 
-    response = api(world.people[persona]).post(f"/api/v1/tickets/{ticket.pk}/{action.slug}/", body, format="json")
+    response = api(world.people[persona]).post(
+        f"/api/v1/tickets/{ticket.pk}/{action.slug}/", body, format="multipart" if upload else "json"
+    )
 
     if not visible(persona, ticket, world):
         assert response.status_code == 404, response.data

@@ -28,6 +28,11 @@ DESIGN = {  # action: (from, to, roles)
         set(),
         {"company_user", "assist_handler", "dispatcher", "supervisor", "chain_leader"} | HANDLER,
     ),
+    "attach": (
+        {"submitted", "pending_dispatch", "assigned", "accepted", "on_hold", "replied", "disputed"},
+        set(),
+        {"company_user", "assist_handler"} | HANDLER,
+    ),
     "merge": ({"submitted", "pending_dispatch", "assigned"}, set(), {"dispatcher", "system"}),
     "archive": ({"submitted"}, {"closed"}, {"system"}),
     "answer_with_primary": (
@@ -47,8 +52,14 @@ def test_only_actions_people_take_get_endpoints():
     assert {a.slug for a in PUBLIC_ACTIONS} == {
         "dispatch", "accept", "return", "request-info", "provide-info", "request-extension", "decide-extension",
         "assist-report", "reply", "confirm", "reopen", "close", "withdraw", "reject", "supervise", "comment", "merge",
+        "attach",
     }  # fmt: skip
 
 
 def test_allowed_actions_for_a_handler_of_an_assigned_ticket():
-    assert [a.name for a in allowed_actions(status="assigned", roles={"handler"})] == ["accept", "return", "comment"]
+    assert [a.name for a in allowed_actions(status="assigned", roles={"handler"})] == [
+        "accept",
+        "return",
+        "comment",
+        "attach",
+    ]

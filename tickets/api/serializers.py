@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -122,6 +123,24 @@ class CommentInput(ActionInput):
     public = serializers.BooleanField(default=True, label=_("企业可见"))
 
 
+def _files(*, required: bool = False) -> serializers.ListField:
+    """Uploaded files (multipart, repeat the field); checked by content in tickets/attachments.py."""
+    presence = {"required": True, "allow_empty": False} if required else {"required": False, "default": list}
+    return serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False, use_url=False), label=_("附件"),
+        help_text=_("PDF、JPG、PNG、Word、Excel；每次最多 5 个，每个不超过 10 MB"), **presence,
+    )  # fmt: skip
+
+
+class AttachInput(ActionInput):
+    files = _files(required=True)
+    note = _note()
+
+
+class ProvideInfoInput(RequiredNoteInput):
+    files = _files()
+
+
 class MergeInput(ActionInput):
     primary = serializers.IntegerField(min_value=1, label=_("主件编号"))
     note = _note()
@@ -137,7 +156,7 @@ ACTION_INPUTS: dict[str, type[ActionInput]] = {
     "accept": NoteInput,
     "return": ReasonInput,
     "request_info": RequiredNoteInput,
-    "provide_info": RequiredNoteInput,
+    "provide_info": ProvideInfoInput,
     "request_extension": ExtensionRequestInput,
     "decide_extension": ExtensionDecisionInput,
     "assist_report": BodyInput,
@@ -150,6 +169,7 @@ ACTION_INPUTS: dict[str, type[ActionInput]] = {
     "supervise": SuperviseInput,
     "comment": CommentInput,
     "merge": MergeInput,
+    "attach": AttachInput,
 }
 
 
@@ -216,6 +236,18 @@ class CommentOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class AttachmentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="original_name")
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_url(self, attachment) -> str:
+        return reverse("api-attachment", args=[attachment.pk])
+
+
 class ReplyOutput(serializers.ModelSerializer):
     class Meta:
         model = Reply
@@ -236,13 +268,14 @@ class TicketDetailOutput(TicketListOutput):
     comments = CommentOutput(many=True, read_only=True)
     replies = ReplyOutput(many=True, read_only=True)
     evaluations = EvaluationOutput(many=True, read_only=True)
+    attachments = AttachmentOutput(many=True, read_only=True)
 
     class Meta(TicketListOutput.Meta):
         fields = [
             *TicketListOutput.Meta.fields, "description", "contact_name", "contact_phone", "assisting_departments",
             "accepted_at", "accepted_in_time", "replied_at", "closed_at", "close_reason", "rejection_reason",
             "reopen_count", "return_count", "extension_status", "extension_days_requested",
-            "extension_days_granted", "allowed_actions", "events", "comments", "replies", "evaluations",
+            "extension_days_granted", "allowed_actions", "events", "comments", "replies", "evaluations", "attachments",
         ]  # fmt: skip
 
     def _roles(self, ticket) -> frozenset[str]:

@@ -36,6 +36,7 @@ urlpatterns = [
         path(f"tickets/<int:pk>/{action.slug}/", action_view(action), name=f"api-ticket-{action.slug}")
         for action in PUBLIC_ACTIONS
     ],
+    path("attachments/<int:pk>/", views.AttachmentDownloadApi.as_view(), name="api-attachment"),
     path("queue/", views.QueueApi.as_view(), name="api-queue"),
     path("dispatch/pending/", views.DispatchPendingApi.as_view(), name="api-dispatch-pending"),
 ]

@@ -1,7 +1,9 @@
 """Thin API views: validate input, call a service or selector, serialise the result."""
 
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.pagination import CursorPagination
@@ -9,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import Role
-from common.errors import DomainError, NotPermitted
+from common.errors import DomainError, NotFound, NotPermitted
 from common.throttling import SubmitThrottle
 
 from .. import selectors, services
@@ -126,3 +128,18 @@ class DispatchPendingApi(generics.ListAPIView):
         if Role.DISPATCHER not in access.global_roles:
             raise NotPermitted(_("只有研判员可以查看待派单列表。"))
         return selectors.ticket_pending_dispatch()
+
+
+class AttachmentDownloadApi(APIView):
+    """An attachment's file, to those who may see its ticket (404 to anyone else)."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, pk: int):
+        attachment = selectors.attachment_get(access=access_for(request.user), attachment_id=pk)
+        try:
+            content = attachment.file.open("rb")
+        except FileNotFoundError:
+            raise NotFound(_("附件文件已不存在，请联系管理员。")) from None
+        return FileResponse(
+            content, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+        )

@@ -1,7 +1,32 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError
 from triage.models import Category
+
+from ..attachments import check_files
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe); the checks are tickets/attachments.py's."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.doc,.docx,.xls,.xlsx"}))
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = []
+        for upload in data if isinstance(data, list | tuple) else [data] if data else []:
+            files.append(super().clean(upload, initial))
+        try:
+            check_files(files)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+        return files
 
 
 class TicketForm(forms.Form):
@@ -21,5 +46,8 @@ class TicketForm(forms.Form):
         label=_("联系电话"), regex=r"^[0-9+\- ]{5,30}$", required=False,
         error_messages={"invalid": _("联系电话格式不正确。")},
     )  # fmt: skip
+    files = MultipleFileField(
+        label=_("附件（可不传）"), help_text=_("PDF、JPG、PNG、Word、Excel；最多 5 个，每个不超过 10 MB")
+    )
     # A fresh token per form: submitting the same form twice files one ticket (idempotency key).
     form_token = forms.CharField(widget=forms.HiddenInput, max_length=100)

@@ -51,14 +51,14 @@ def my_tickets(request):
 @login_required
 def ticket_new(request):
     if request.method == "POST":
-        form = TicketForm(request.POST)
+        form = TicketForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 ticket, _created = services.ticket_create(
                     submitter=request.user, title=data["title"], description=data["description"],
                     category=data["category"], contact_name=data["contact_name"], contact_phone=data["contact_phone"],
-                    idempotency_key=f"web-{data['form_token']}", source=Source.WEB,
+                    idempotency_key=f"web-{data['form_token']}", source=Source.WEB, files=data["files"],
                 )  # fmt: skip
             except DomainError as exc:
                 messages.error(request, exc.message)
@@ -100,7 +100,9 @@ def ticket_act(request, pk: int, action: str):
     if spec is None or not spec.is_public_api:
         messages.error(request, _("未知的操作。"))
         return redirect("web-ticket", pk=pk)
-    data = ACTION_INPUTS[spec.name](data=request.POST)
+    posted = request.POST.copy()
+    posted.update(request.FILES)
+    data = ACTION_INPUTS[spec.name](data=posted)
     if not data.is_valid():
         for field, errors in data.errors.items():
             messages.error(request, f"{spec.label}：{field} {' '.join(str(e) for e in errors)}")
@@ -173,6 +175,8 @@ def _action_form(action, initial: dict) -> dict:
         }  # fmt: skip
         if isinstance(field, serializers.BooleanField):
             spec["kind"] = "checkbox"
+        elif isinstance(field, serializers.ListField) and isinstance(field.child, serializers.FileField):
+            spec["kind"] = "files"
         elif isinstance(field, serializers.ChoiceField):
             spec |= {"kind": "select", "choices": list(field.choices.items())}
         elif isinstance(field, serializers.ManyRelatedField):

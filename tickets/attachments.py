@@ -1,0 +1,87 @@
+"""Attachments (附件): checked by their content, never by the name or type the browser claims.
+
+Stored under MEDIA_ROOT (outside the web root, not served as static files) with a generated name;
+served only through `tickets.api.views.AttachmentDownloadApi` to those who may see the ticket.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from pathlib import PurePosixPath
+
+import filetype
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from common.errors import DomainError
+
+from .models import Attachment
+
+# What companies and officials send: scans, photos, office documents. Type detected → (extension, MIME type).
+ALLOWED = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+}
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+
+
+def clean_name(name: str) -> str:
+    """The name to show: its last path part only, no control, format (bidi, zero-width) or path characters."""
+    name = PurePosixPath((name or "").replace("\\", "/")).name
+    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch) != "Cf")
+    name = _UNSAFE.sub("_", name).strip().rstrip(".")
+    return name[-100:] or _("附件")
+
+
+def check_files(files) -> None:
+    """Refuse too many files, too large ones and any whose content is not an allowed type (400)."""
+    files = list(files)
+    limits = settings.QIHU
+    if len(files) > limits["ATTACHMENT_MAX_FILES"]:
+        raise DomainError(
+            _("一次最多上传 %(count)d 个附件。") % {"count": limits["ATTACHMENT_MAX_FILES"]}, code="too_many_files"
+        )
+    for upload in files:
+        _kind(upload)
+
+
+def _kind(upload) -> str:
+    name = clean_name(upload.name)
+    if upload.size > settings.QIHU["ATTACHMENT_MAX_BYTES"]:
+        megabytes = settings.QIHU["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
+        raise DomainError(
+            _("附件“%(name)s”超过 %(size)d MB。") % {"name": name, "size": megabytes}, code="file_too_large"
+        )
+    upload.seek(0)
+    guess = filetype.guess(upload.read(8192))
+    upload.seek(0)
+    if guess is None or guess.extension not in ALLOWED:
+        raise DomainError(
+            _("附件“%(name)s”的格式不支持，请上传 PDF、图片（JPG、PNG）或 Word、Excel 文件。") % {"name": name},
+            code="file_type",
+        )
+    return guess.extension
+
+
+def attachment_rows(files, *, ticket, uploaded_by) -> list[Attachment]:
+    """Unsaved attachments of checked files; their content is written to storage when the rows are saved."""
+    check_files(files)
+    rows = []
+    for upload in files:
+        extension = _kind(upload)
+        original = clean_name(upload.name)
+        upload.name = f"{uuid.uuid4().hex}.{extension}"  # the stored name: ours, never the sender's
+        rows.append(
+            Attachment(
+                ticket=ticket, uploaded_by=uploaded_by, file=upload, original_name=original,
+                content_type=ALLOWED[extension], size=upload.size,
+            )
+        )  # fmt: skip
+    return rows
