@@ -187,8 +187,8 @@ def fill(bench_department: int) -> None:
         [bench_department],
     )  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute('ANALYZE "tickets_ticket"')
-        cursor.execute('ANALYZE "tickets_assignment"')
+        cursor.execute('VACUUM ANALYZE "tickets_ticket"')
+        cursor.execute('VACUUM ANALYZE "tickets_assignment"')
 
 
 def copy_to_reference() -> None:
@@ -199,7 +199,7 @@ def copy_to_reference() -> None:
             f'INSERT INTO ref."reference_ticket" ({", ".join(columns)}) '
             f'SELECT {", ".join(columns)} FROM public."tickets_ticket"'
         )
-        cursor.execute('ANALYZE ref."reference_ticket"')
+        cursor.execute('VACUUM ANALYZE ref."reference_ticket"')
 
 
 REFERENCE_COLUMNS = {
