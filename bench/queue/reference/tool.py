@@ -1,0 +1,48 @@
+"""Set up the reference app and count its queries, in its own process (its own Django settings).
+
+python bench/queue/reference/tool.py prepare          migrate (schema ref), a user and a token: prints the key
+python bench/queue/reference/tool.py count PATH...    SQL queries per request for each path (JSON)
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ["DJANGO_SETTINGS_MODULE"] = "reference.settings"
+
+import django
+
+django.setup()
+
+from django.contrib.auth.models import User  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+
+def prepare() -> None:
+    call_command("migrate", verbosity=0)
+    user, _ = User.objects.get_or_create(username="bench")
+    token, _ = Token.objects.get_or_create(user=user)
+    print(token.key)
+
+
+def count(paths: list[str]) -> None:
+    token = Token.objects.get(user__username="bench").key
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    result = {}
+    for path in paths:
+        client.get(path)  # warm: connection, caches
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        result[path] = {"queries": len(queries), "rows": len(response.json()["results"])}
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    {"prepare": lambda: prepare(), "count": lambda: count(sys.argv[2:])}[sys.argv[1]]()
