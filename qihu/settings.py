@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "django_htmx",  # htmx itself, served as a static file: no front-end build step
     "common",
     "accounts",
     "companies",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.roles import Role
 from common.cache import process_cache
 from common.errors import NotFound
+from common.text import bigrams
 from sla.policies import Light
 
 from .access import Access, visible_q
@@ -127,3 +128,22 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
             Department.objects.filter(kind=Department.Kind.COUNTY).order_by("code").values_list("code", "name")
         ),
     }
+
+
+SIMILAR_WHILE_TYPING = 0.5  # of the typed text's bigrams found in an earlier request
+SIMILAR_LOOKBACK = timedelta(days=90)
+
+
+def similar_requests(*, company_id: int, text: str, now: datetime, limit: int = 5) -> list[tuple[Ticket, float]]:
+    """The company's own recent requests that read like `text` (shown while it fills in the form)."""
+    grams = bigrams(text)
+    if len(grams) < 4:
+        return []
+    recent = Ticket.objects.filter(company_id=company_id, created_at__gte=now - SIMILAR_LOOKBACK, merged_into=None)
+    # Containment, not Jaccard: a few typed words against a long earlier text should still match.
+    scored = [
+        (ticket, len(grams & bigrams(ticket.title + ticket.description)) / len(grams))
+        for ticket in recent.only("title", "description", "status", "created_at").order_by("-created_at")[:200]
+    ]
+    found = sorted((pair for pair in scored if pair[1] >= SIMILAR_WHILE_TYPING), key=lambda pair: -pair[1])
+    return found[:limit]

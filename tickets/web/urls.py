@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="web-home"),
     path("my/", views.my_tickets, name="web-my-tickets"),
     path("my/new/", views.ticket_new, name="web-ticket-new"),
+    path("my/similar/", views.similar_requests, name="web-similar-requests"),
     path("tickets/<int:pk>/", views.ticket_detail, name="web-ticket"),
     path("tickets/<int:pk>/act/<slug:action>/", views.ticket_act, name="web-ticket-act"),
     path("workbench/", views.workbench, name="web-workbench"),

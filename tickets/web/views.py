@@ -71,6 +71,15 @@ def ticket_new(request):
 
 
 @login_required
+def similar_requests(request):
+    """The company's similar requests while it types (htmx swaps this fragment under the form)."""
+    company_id = access_for(request.user).company_id
+    text = f"{request.GET.get('title', '')}{request.GET.get('description', '')}"[:5200]
+    found = selectors.similar_requests(company_id=company_id, text=text, now=timezone.now()) if company_id else []
+    return render(request, "tickets/_similar.html", {"found": found})
+
+
+@login_required
 def ticket_detail(request, pk: int):
     access = access_for(request.user)
     public_only = bool(access.company_id) and not access.sees_all and not access.department_ids
