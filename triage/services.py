@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,7 @@ from common.cache import process_cache
 from common.errors import InvalidState
 from common.text import bigram_similarity, normalized
 from companies.models import IndustryChain
+from problems.services import enqueue_attach
 from tickets.models import OPEN_STATUSES, CategorySource, Difficulty, Level, Status, Ticket
 from tickets.services import enqueue_triage, ticket_apply
 from tickets.transitions import BEFORE_REPLY
@@ -60,9 +62,12 @@ def ticket_triage(*, ticket_id: int) -> Ticket | None:
                 ticket_id=ticket.pk, action="merge", primary_id=resubmitted["id"],
                 note=_("24小时内重复提交，已自动并入 %(number)s。") % {"number": resubmitted["number"]},
             )  # fmt: skip
-        return _route(ticket, duplicates)
+        routed = _route(ticket, duplicates)
     except InvalidState:  # another worker got there first
         return Ticket.objects.get(pk=ticket.pk)
+    # Common problems: compare it with other companies' tickets once its triage is committed.
+    transaction.on_commit(lambda: enqueue_attach(routed.pk), robust=True)
+    return routed
 
 
 @dataclass

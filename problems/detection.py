@@ -1,0 +1,219 @@
+"""Finding common problems in a set of tickets: pure computation, no database (DESIGN.md §6).
+
+1. Features: TF-IDF over Chinese character bi- and trigrams of the title (counted twice: it is the
+   requester's own summary) and the start of the description, hashed into a fixed space so that the
+   document frequencies of one run can be stored and reused for single new tickets.
+2. Candidates (never all pairs): each ticket keeps its few most distinctive n-grams (highest TF-IDF,
+   seen in at least one other ticket). Tickets sharing one of them are candidate pairs — an inverted
+   index over a bounded number of terms per ticket, so the work grows with the number of tickets, not
+   its square. An n-gram held as distinctive by too many tickets names no particular problem and is
+   dropped from the index.
+3. Edges: candidate pairs from different or the same requester whose cosine similarity reaches the
+   threshold and whose dates are within the window of each other.
+4. Groups: connected components of the edges, cut by average linkage where a component chains
+   unrelated tickets; a group counts when it holds tickets of at least two different companies.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import jieba
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.preprocessing import normalize
+
+N_FEATURES = 2**20
+DESCRIPTION_CHARS = 300  # the start of a description says what and where; the rest dilutes it
+_NOISE = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class Params:
+    threshold: float = 0.18  # cosine similarity that links two tickets
+    window_days: float = 90.0  # two tickets link only when filed within this many days of each other
+    key_terms: int = 12  # distinctive n-grams per ticket in the candidate index
+    max_posting: int = 400  # an n-gram distinctive for more tickets than this is not indexed
+    min_companies: int = 2
+
+
+def prepare(title: str, description: str) -> str:
+    """The text compared: title twice, then the start of the description, punctuation folded."""
+    text = f"{title} {title} {description[:DESCRIPTION_CHARS]}"
+    return _NOISE.sub(" ", text).strip()
+
+
+class Features:
+    """Hashed character n-grams weighted by inverse document frequency, rows L2-normalised."""
+
+    def __init__(self, idf: np.ndarray | None = None, n_docs: int = 0):
+        self.hasher = HashingVectorizer(
+            analyzer="char", ngram_range=(2, 3), n_features=N_FEATURES, alternate_sign=False, norm=None
+        )
+        self.idf = idf
+        self.n_docs = n_docs
+
+    def counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        counts = self.hasher.transform(texts).tocsr()
+        counts.data = 1.0 + np.log(counts.data)  # sublinear tf: a repeated n-gram is not n times as telling
+        return counts
+
+    def fit(self, counts: sparse.csr_matrix) -> Features:
+        df = np.bincount(counts.indices, minlength=N_FEATURES)
+        self.n_docs = counts.shape[0]
+        self.idf = (np.log((1 + self.n_docs) / (1 + df)) + 1.0).astype(np.float32)
+        self.df = df
+        return self
+
+    def weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        weighted = counts.multiply(self.idf).tocsr()
+        return normalize(weighted, copy=False)
+
+
+def key_terms(matrix: sparse.csr_matrix, df: np.ndarray, k: int) -> sparse.csr_matrix:
+    """A binary matrix marking each row's k heaviest features among those other rows have too."""
+    rows, cols = [], []
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    shared = df[indices] >= 2
+    for i in range(matrix.shape[0]):
+        lo, hi = indptr[i], indptr[i + 1]
+        mask = shared[lo:hi]
+        if not mask.any():
+            continue
+        idx, weights = indices[lo:hi][mask], data[lo:hi][mask]
+        top = idx[np.argsort(-weights, kind="stable")[:k]]
+        rows.append(np.full(len(top), i))
+        cols.append(top)
+    if not rows:
+        return sparse.csr_matrix(matrix.shape, dtype=np.float32)
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    return sparse.csr_matrix((np.ones(len(r), dtype=np.float32), (r, c)), shape=matrix.shape)
+
+
+def candidate_pairs(keys: sparse.csr_matrix, max_posting: int) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j), i < j, of rows sharing at least one indexed key term."""
+    keys = keys.tocsc()
+    sizes = np.diff(keys.indptr)
+    keep = (sizes >= 2) & (sizes <= max_posting)
+    keys = keys[:, np.flatnonzero(keep)].tocsr()
+    shared = sparse.triu(keys @ keys.T, k=1).tocoo()
+    return shared.row.astype(np.int64), shared.col.astype(np.int64)
+
+
+def pair_similarity(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, chunk: int = 200_000) -> np.ndarray:
+    out = np.empty(len(i), dtype=np.float32)
+    for lo in range(0, len(i), chunk):
+        a, b = matrix[i[lo : lo + chunk]], matrix[j[lo : lo + chunk]]
+        out[lo : lo + chunk] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    return out
+
+
+def group(
+    matrix: sparse.csr_matrix,
+    times: np.ndarray,
+    companies: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+    params: Params,
+) -> list[np.ndarray]:
+    """Groups of row indices (each with ≥ min_companies companies), largest first."""
+    n = matrix.shape[0]
+    sim = pair_similarity(matrix, i, j)
+    close = np.abs(times[i] - times[j]) <= params.window_days * 86400
+    ok = (sim >= params.threshold) & close
+    i, j, sim = i[ok], j[ok], sim[ok]
+    graph = sparse.coo_matrix((sim, (i, j)), shape=(n, n)).tocsr()
+    _count, labels = connected_components(graph, directed=False)
+    groups = []
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    for members in np.split(order, bounds):
+        if len(members) < 2:
+            continue
+        for part in _cut(matrix, members, params):
+            if len(np.unique(companies[part])) >= params.min_companies:
+                groups.append(part)
+    groups.sort(key=lambda g: (-len(np.unique(companies[g])), -len(g), g.min()))
+    return groups
+
+
+def _cut(matrix, members: np.ndarray, params: Params) -> list[np.ndarray]:
+    """Split a component that chains unrelated tickets: average linkage at the same threshold."""
+    if len(members) <= 3:
+        return [members]
+    sims = (matrix[members] @ matrix[members].T).toarray()
+    mean = (sims.sum() - len(members)) / (len(members) * (len(members) - 1))
+    if mean >= params.threshold:
+        return [members]
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    distance = np.clip(1.0 - sims, 0.0, None)
+    np.fill_diagonal(distance, 0.0)
+    tree = linkage(squareform(distance, checks=False), method="average")
+    labels = fcluster(tree, t=1.0 - params.threshold, criterion="distance")
+    return [members[labels == label] for label in np.unique(labels)]
+
+
+def detect(
+    titles: Sequence[str],
+    descriptions: Sequence[str],
+    times: np.ndarray,
+    companies: np.ndarray,
+    params: Params = Params(),
+) -> tuple[list[np.ndarray], Features, sparse.csr_matrix]:
+    """Groups of indices into the inputs, the fitted features and the weighted matrix."""
+    texts = [prepare(t, d) for t, d in zip(titles, descriptions, strict=True)]
+    features = Features()
+    counts = features.counts(texts)
+    features.fit(counts)
+    matrix = features.weigh(counts)
+    keys = key_terms(matrix, features.df, params.key_terms)
+    i, j = candidate_pairs(keys, params.max_posting)
+    groups = group(matrix, np.asarray(times, dtype=np.float64), np.asarray(companies), i, j, params)
+    return groups, features, matrix
+
+
+def row_key_terms(row: sparse.csr_matrix, features: Features, k: int) -> list[int]:
+    """One new ticket's distinctive n-grams, by the stored document frequencies (seen before: idf < max)."""
+    unseen = np.log(1 + features.n_docs) + 1.0 - 1e-6
+    idx, weights = row.indices, row.data
+    mask = features.idf[idx] < unseen
+    idx, weights = idx[mask], weights[mask]
+    return [int(t) for t in idx[np.argsort(-weights, kind="stable")[:k]]]
+
+
+def central(matrix: sparse.csr_matrix, members: np.ndarray) -> int:
+    """The member most similar to the others: its title names the group."""
+    sims = np.asarray((matrix[members] @ matrix[members].T).sum(axis=1)).ravel()
+    return int(members[int(np.argmax(sims))])
+
+
+_STOP = frozenset(
+    ["关于", "问题", "反映", "请求", "希望", "建议", "投诉", "举报", "咨询", "领导", "相关", "部门", "解决", "何时",
+     "什么", "为什么", "能否", "是否", "一直"]
+)  # fmt: skip
+
+
+def keywords(titles: Sequence[str], limit: int = 5) -> list[str]:
+    """Words most of the members' titles use (two characters or more), the most shared first."""
+    seen: dict[str, int] = {}
+    for title in titles:
+        for word in set(jieba.lcut(title)):
+            if len(word) >= 2 and word not in _STOP and not _NOISE.fullmatch(word):
+                seen[word] = seen.get(word, 0) + 1
+    ranked = sorted(seen.items(), key=lambda item: (-item[1], -len(item[0]), item[0]))
+    return [word for word, count in ranked[:limit] if count >= 2 or len(titles) == 1]
+
+
+def dumps_idf(features: Features) -> bytes:
+    return zlib.compress(features.idf.astype(np.float32).tobytes(), 6)
+
+
+def loads_idf(blob: bytes, n_docs: int) -> Features:
+    return Features(np.frombuffer(zlib.decompress(blob), dtype=np.float32), n_docs)
