@@ -75,11 +75,12 @@ class Features:
         return normalize(weighted, copy=False)
 
 
-def key_terms(matrix: sparse.csr_matrix, df: np.ndarray, k: int) -> sparse.csr_matrix:
-    """A binary matrix marking each row's k heaviest features among those other rows have too."""
+def key_terms(matrix: sparse.csr_matrix, df: np.ndarray, k: int, *, shared_only: bool = True) -> sparse.csr_matrix:
+    """A binary matrix marking each row's k heaviest features (among those other rows have too: a feature
+    of one row alone cannot pair it; the stored index keeps them all, for tickets still to come)."""
     rows, cols = [], []
     indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
-    shared = df[indices] >= 2
+    shared = df[indices] >= (2 if shared_only else 1)
     for i in range(matrix.shape[0]):
         lo, hi = indptr[i], indptr[i + 1]
         mask = shared[lo:hi]
@@ -179,12 +180,9 @@ def detect(
     return groups, features, matrix
 
 
-def row_key_terms(row: sparse.csr_matrix, features: Features, k: int) -> list[int]:
-    """One new ticket's distinctive n-grams, by the stored document frequencies (seen before: idf < max)."""
-    unseen = np.log(1 + features.n_docs) + 1.0 - 1e-6
+def row_key_terms(row: sparse.csr_matrix, k: int) -> list[int]:
+    """One new ticket's distinctive n-grams: the heaviest, also those never seen (a new place name)."""
     idx, weights = row.indices, row.data
-    mask = features.idf[idx] < unseen
-    idx, weights = idx[mask], weights[mask]
     return [int(t) for t in idx[np.argsort(-weights, kind="stable")[:k]]]
 
 

@@ -107,7 +107,7 @@ def problems_detect(*, since: datetime | None = None, index_terms: bool = False)
         _lock_detection()
         _record_groups(report, groups, ids, titles, matrix)
     if index_terms:
-        keys = detection.key_terms(matrix, features.df, params.key_terms)
+        keys = detection.key_terms(matrix, features.df, params.key_terms, shared_only=False)
         report.indexed = _index_missing(keys, ids, times)
     return report
 
@@ -239,7 +239,7 @@ def problem_attach_ticket(*, ticket_id: int) -> Problem | None:
         return None
     params = detection_params()
     vector = features.weigh(features.counts([detection.prepare(ticket.title, ticket.description)]))
-    terms = detection.row_key_terms(vector, features, params.key_terms)
+    terms = detection.row_key_terms(vector, params.key_terms)
     with transaction.atomic():
         TicketKeyTerm.objects.filter(ticket_id=ticket.pk).delete()
         TicketKeyTerm.objects.bulk_create(
