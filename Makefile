@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test chromium screenshots lint fmt clean bench-triage bench-sla
+.PHONY: install run test chromium screenshots lint fmt clean bench-triage bench-sla bench-problems
 
 install: $(VENV)/.installed
 
@@ -39,6 +39,9 @@ bench-triage: install
 
 bench-sla: install
 	mkdir -p var && scripts/with-services $(PY) bench/sla/bench.py
+
+bench-problems: install
+	mkdir -p var && scripts/with-services $(PY) bench/problems/bench.py
 
 # Screenshots of the main pages (docs/screenshots/, shown in the README), taken from the demo server.
 screenshots: install chromium

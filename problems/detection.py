@@ -21,10 +21,11 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import jieba
 import numpy as np
 from scipy import sparse
+from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 
@@ -114,6 +115,9 @@ def pair_similarity(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, chu
     return out
 
 
+MAX_DENSE = 400  # above this, a component is first cut by raising the threshold on its own edges
+
+
 def group(
     matrix: sparse.csr_matrix,
     times: np.ndarray,
@@ -123,19 +127,11 @@ def group(
     params: Params,
 ) -> list[np.ndarray]:
     """Groups of row indices (each with ≥ min_companies companies), largest first."""
-    n = matrix.shape[0]
     sim = pair_similarity(matrix, i, j)
     close = np.abs(times[i] - times[j]) <= params.window_days * 86400
     ok = (sim >= params.threshold) & close
-    i, j, sim = i[ok], j[ok], sim[ok]
-    graph = sparse.coo_matrix((sim, (i, j)), shape=(n, n)).tocsr()
-    _count, labels = connected_components(graph, directed=False)
     groups = []
-    order = np.argsort(labels, kind="stable")
-    bounds = np.flatnonzero(np.diff(labels[order])) + 1
-    for members in np.split(order, bounds):
-        if len(members) < 2:
-            continue
+    for members in _components(matrix.shape[0], i[ok], j[ok], sim[ok], params.threshold):
         for part in _cut(matrix, members, params):
             if len(np.unique(companies[part])) >= params.min_companies:
                 groups.append(part)
@@ -143,17 +139,42 @@ def group(
     return groups
 
 
+def _components(n: int, i: np.ndarray, j: np.ndarray, sim: np.ndarray, threshold: float) -> list[np.ndarray]:
+    """Connected components of ≥ 2 rows; one too big for a dense cut is split on its stronger edges."""
+    graph = sparse.coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n)).tocsr()
+    _count, labels = connected_components(graph, directed=False)
+    order = np.argsort(labels, kind="stable")
+    parts = [p for p in np.split(order, np.flatnonzero(np.diff(labels[order])) + 1) if len(p) >= 2]
+    out = []
+    for members in parts:
+        if len(members) <= MAX_DENSE or threshold >= 0.95:
+            out.append(members)
+            continue
+        inside = np.zeros(n, dtype=bool)
+        inside[members] = True
+        keep = inside[i] & (sim >= threshold + 0.05)
+        out += _components(n, i[keep], j[keep], sim[keep], threshold + 0.05)
+    return out
+
+
+def _dense_similarity(matrix: sparse.csr_matrix, members: np.ndarray) -> np.ndarray:
+    """Cosine similarities among a few rows (restricted to their own columns: the hashed space is wide)."""
+    starts, ends = matrix.indptr[members], matrix.indptr[members + 1]
+    taken = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+    indptr = np.concatenate([[0], np.cumsum(ends - starts)])
+    columns, renumbered = np.unique(matrix.indices[taken], return_inverse=True)
+    rows = sparse.csr_matrix((matrix.data[taken], renumbered, indptr), shape=(len(members), len(columns)))
+    return (rows @ rows.T).toarray()
+
+
 def _cut(matrix, members: np.ndarray, params: Params) -> list[np.ndarray]:
     """Split a component that chains unrelated tickets: average linkage at the same threshold."""
     if len(members) <= 3:
         return [members]
-    sims = (matrix[members] @ matrix[members].T).toarray()
+    sims = _dense_similarity(matrix, members)
     mean = (sims.sum() - len(members)) / (len(members) * (len(members) - 1))
     if mean >= params.threshold:
         return [members]
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import squareform
-
     distance = np.clip(1.0 - sims, 0.0, None)
     np.fill_diagonal(distance, 0.0)
     tree = linkage(squareform(distance, checks=False), method="average")
@@ -188,25 +209,35 @@ def row_key_terms(row: sparse.csr_matrix, k: int) -> list[int]:
 
 def central(matrix: sparse.csr_matrix, members: np.ndarray) -> int:
     """The member most similar to the others: its title names the group."""
-    sims = np.asarray((matrix[members] @ matrix[members].T).sum(axis=1)).ravel()
+    sims = _dense_similarity(matrix, members).sum(axis=1)
     return int(members[int(np.argmax(sims))])
 
 
 _STOP = frozenset(
     ["关于", "问题", "反映", "请求", "希望", "建议", "投诉", "举报", "咨询", "领导", "相关", "部门", "解决", "何时",
-     "什么", "为什么", "能否", "是否", "一直"]
+     "什么", "为什么", "能否", "是否", "一直", "请问", "严重", "尽快"]
 )  # fmt: skip
 
 
 def keywords(titles: Sequence[str], limit: int = 5) -> list[str]:
-    """Words most of the members' titles use (two characters or more), the most shared first."""
+    """Strings of two to four characters most of the members' titles share, longest first among equals,
+    none inside another one chosen (cheap enough for thousands of groups a run; no word segmentation)."""
     seen: dict[str, int] = {}
     for title in titles:
-        for word in set(jieba.lcut(title)):
-            if len(word) >= 2 and word not in _STOP and not _NOISE.fullmatch(word):
-                seen[word] = seen.get(word, 0) + 1
-    ranked = sorted(seen.items(), key=lambda item: (-item[1], -len(item[0]), item[0]))
-    return [word for word, count in ranked[:limit] if count >= 2 or len(titles) == 1]
+        text = _NOISE.sub(" ", title)
+        grams = {text[p : p + n] for n in (2, 3, 4) for p in range(len(text) - n + 1)}
+        for gram in grams:
+            if " " not in gram and gram not in _STOP:
+                seen[gram] = seen.get(gram, 0) + 1
+    needed = 2 if len(titles) > 1 else 1
+    ranked = sorted((g for g, c in seen.items() if c >= needed), key=lambda g: (-seen[g], -len(g), g))
+    chosen: list[str] = []
+    for gram in ranked:
+        if not any(gram in c or c in gram for c in chosen):
+            chosen.append(gram)
+        if len(chosen) == limit:
+            break
+    return chosen
 
 
 def dumps_idf(features: Features) -> bytes:

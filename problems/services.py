@@ -105,7 +105,10 @@ def problems_detect(*, since: datetime | None = None, index_terms: bool = False)
     FeatureSnapshot.objects.filter(pk__lt=FeatureSnapshot.objects.latest("pk").pk).delete()
     with transaction.atomic():
         _lock_detection()
-        _record_groups(report, groups, ids, titles, matrix)
+        _record_groups(
+            report, groups, ids, titles, matrix, np.array(companies), np.array(chains, dtype=object),
+            [datetime.fromtimestamp(t, tz=UTC) for t in times],
+        )  # fmt: skip
     if index_terms:
         keys = detection.key_terms(matrix, features.df, params.key_terms, shared_only=False)
         report.indexed = _index_missing(keys, ids, times)
@@ -117,7 +120,7 @@ def _lock_detection() -> None:
     FeatureSnapshot.objects.select_for_update().order_by("-pk").first()
 
 
-def _record_groups(report: RunReport, groups, ids, titles, matrix) -> None:
+def _record_groups(report: RunReport, groups, ids, titles, matrix, companies, chains, times) -> None:
     now = timezone.now()
     group_ids = [[ids[i] for i in g] for g in groups]
     involved = [t for g in group_ids for t in g]
@@ -142,26 +145,43 @@ def _record_groups(report: RunReport, groups, ids, titles, matrix) -> None:
         elif 2 * sum(t in dismissed for t in tickets) >= len(tickets):
             continue  # people said this is not a common problem; new tickets alone do not overrule them
         else:
-            title = titles[detection.central(matrix, members)]
-            words = detection.keywords([titles[i] for i in members])
-            new_problems.append(
-                Problem(title=title[:200], keywords="、".join(words)[:200], created_at=now, updated_at=now)
+            problem = Problem(
+                title=titles[detection.central(matrix, members)][:200],
+                keywords="、".join(detection.keywords([titles[i] for i in members]))[:200],
+                created_at=now,
+                updated_at=now,
             )
+            # A new problem's figures come from the group itself: no second pass over the database.
+            _set_stats(problem, companies[members], chains[members], [times[i] for i in members], now=now)
+            new_problems.append(problem)
             new_members_of.append(free)
-    Problem.objects.bulk_create(new_problems)
-    members = [
+    Problem.objects.bulk_create(new_problems, batch_size=2000)
+    rows = [
         ProblemMember(problem=p, ticket_id=t, added_at=now)
         for p, ts in zip(new_problems, new_members_of, strict=True)
         for t in ts
     ]
-    members += [ProblemMember(problem_id=p, ticket_id=t, added_at=now) for p, ts in extend.items() for t in ts]
-    ProblemMember.objects.bulk_create(members, ignore_conflicts=True)
+    rows += [ProblemMember(problem_id=p, ticket_id=t, added_at=now) for p, ts in extend.items() for t in ts]
+    ProblemMember.objects.bulk_create(rows, ignore_conflicts=True, batch_size=5000)
     report.created = [p.pk for p in new_problems]
     report.extended = [p for p, ts in extend.items() if ts]
+    refresh_stats(set(report.extended), now=now)
     report.problems += report.created
-    refresh_stats(set(report.problems), now=now)
     order = dict(Problem.objects.filter(pk__in=report.problems).values_list("pk", "company_count"))
     report.problems = sorted(dict.fromkeys(report.problems), key=lambda p: (-order[p], p))
+
+
+def _set_stats(problem: Problem, companies, chains, times: list[datetime], *, now: datetime) -> None:
+    """Company and ticket counts, first/last report, the trend and the chain, from the members."""
+    known_chains = {c for c in chains if c is not None}
+    problem.company_count = len(set(companies))
+    problem.ticket_count = len(times)
+    problem.first_reported_at = min(times) if times else None
+    problem.last_reported_at = max(times) if times else None
+    problem.recent_count = sum(now - TREND_PERIOD <= t for t in times)
+    problem.previous_count = sum(now - 2 * TREND_PERIOD <= t < now - TREND_PERIOD for t in times)
+    problem.chain_id = known_chains.pop() if len(known_chains) == 1 else None  # several chains: cross-chain
+    problem.updated_at = now
 
 
 def _index_missing(keys, ids, times) -> int:
@@ -181,36 +201,26 @@ def _index_missing(keys, ids, times) -> int:
 
 
 def refresh_stats(problem_ids, *, now: datetime | None = None) -> None:
-    """Company and ticket counts, first/last report, the trend and the chain, from the members."""
+    """Recompute the figures of these problems from their members in the database."""
     if not problem_ids:
         return
     now = now or timezone.now()
-    per = defaultdict(lambda: {"companies": set(), "chains": set(), "times": []})
+    per = defaultdict(lambda: ([], [], []))
     for problem_id, company_id, chain_id, created_at in ProblemMember.objects.filter(
         problem_id__in=problem_ids
     ).values_list("problem_id", "ticket__company_id", "ticket__chain_id", "ticket__created_at"):
-        entry = per[problem_id]
-        entry["companies"].add(company_id)
-        entry["chains"].add(chain_id)
-        entry["times"].append(created_at)
+        companies, chains, times = per[problem_id]
+        companies.append(company_id)
+        chains.append(chain_id)
+        times.append(created_at)
     problems = list(Problem.objects.filter(pk__in=problem_ids))
     for problem in problems:
-        entry = per[problem.pk]
-        times = entry["times"]
-        chains = entry["chains"] - {None}
-        problem.company_count = len(entry["companies"])
-        problem.ticket_count = len(times)
-        problem.first_reported_at = min(times) if times else None
-        problem.last_reported_at = max(times) if times else None
-        problem.recent_count = sum(now - TREND_PERIOD <= t for t in times)
-        problem.previous_count = sum(now - 2 * TREND_PERIOD <= t < now - TREND_PERIOD for t in times)
-        problem.chain_id = chains.pop() if len(chains) == 1 else None  # several chains: a cross-chain problem
-        problem.updated_at = now
+        _set_stats(problem, *per[problem.pk], now=now)
     Problem.objects.bulk_update(
         problems,
         ["company_count", "ticket_count", "first_reported_at", "last_reported_at", "recent_count", "previous_count",
          "chain", "updated_at"],
-        batch_size=1000,
+        batch_size=500,
     )  # fmt: skip
 
 
