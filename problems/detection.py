@@ -5,9 +5,9 @@
    document frequencies of one run can be stored and reused for single new tickets.
 2. Candidates (never all pairs): each ticket keeps its few most distinctive n-grams (highest TF-IDF,
    seen in at least one other ticket). Tickets sharing one of them are candidate pairs — an inverted
-   index over a bounded number of terms per ticket, so the work grows with the number of tickets, not
-   its square. An n-gram held as distinctive by too many tickets names no particular problem and is
-   dropped from the index.
+   index over a bounded number of terms per ticket, each ticket paired with its next few neighbours in
+   time in a term's list, so the work grows with the number of tickets, not its square. An n-gram held
+   as distinctive by too many tickets names no particular problem and is dropped from the index.
 3. Edges: candidate pairs from different or the same requester whose cosine similarity reaches the
    threshold and whose dates are within the window of each other.
 4. Groups: connected components of the edges, cut by average linkage where a component chains
@@ -40,6 +40,7 @@ class Params:
     window_days: float = 90.0  # two tickets link only when filed within this many days of each other
     key_terms: int = 12  # distinctive n-grams per ticket in the candidate index
     max_posting: int = 400  # an n-gram distinctive for more tickets than this is not indexed
+    reach: int = 20  # in a term's (time-ordered) list, a ticket is paired with the next this many
     min_companies: int = 2
 
 
@@ -72,7 +73,8 @@ class Features:
         return self
 
     def weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
-        weighted = counts.multiply(self.idf).tocsr()
+        weighted = counts.copy()
+        weighted.data *= self.idf[weighted.indices]  # in place: a broadcast multiply would copy the matrix
         return normalize(weighted, copy=False)
 
 
@@ -97,17 +99,36 @@ def key_terms(matrix: sparse.csr_matrix, df: np.ndarray, k: int, *, shared_only:
     return sparse.csr_matrix((np.ones(len(r), dtype=np.float32), (r, c)), shape=matrix.shape)
 
 
-def candidate_pairs(keys: sparse.csr_matrix, max_posting: int) -> tuple[np.ndarray, np.ndarray]:
-    """(i, j), i < j, of rows sharing at least one indexed key term."""
+def candidate_pairs(keys: sparse.csr_matrix, max_posting: int, reach: int) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j), i < j, of rows sharing at least one indexed key term.
+
+    Rows come in filing order, so a term's posting list is in time order too; each row is paired with
+    the next `reach` rows of the list (all of them in a short list). A long list — a problem many
+    companies report — stays connected through its time neighbours, and costs `reach` pairs per row
+    instead of its length.
+    """
     keys = keys.tocsc()
     sizes = np.diff(keys.indptr)
     keep = (sizes >= 2) & (sizes <= max_posting)
-    keys = keys[:, np.flatnonzero(keep)].tocsr()
-    shared = sparse.triu(keys @ keys.T, k=1).tocoo()
-    return shared.row.astype(np.int64), shared.col.astype(np.int64)
+    keys = keys[:, np.flatnonzero(keep)].tocsc()
+    keys.sort_indices()
+    rows, column = keys.indices.astype(np.int64), np.repeat(np.arange(keys.shape[1]), np.diff(keys.indptr))
+    found_i, found_j = [], []
+    for step in range(1, reach + 1):
+        same = column[step:] == column[:-step]
+        if not same.any():
+            break
+        found_i.append(rows[:-step][same])
+        found_j.append(rows[step:][same])
+    if not found_i:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    i, j = np.concatenate(found_i), np.concatenate(found_j)
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    unique = np.unique(lo * keys.shape[0] + hi)
+    return unique // keys.shape[0], unique % keys.shape[0]
 
 
-def pair_similarity(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, chunk: int = 200_000) -> np.ndarray:
+def pair_similarity(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, chunk: int = 20_000) -> np.ndarray:
     out = np.empty(len(i), dtype=np.float32)
     for lo in range(0, len(i), chunk):
         a, b = matrix[i[lo : lo + chunk]], matrix[j[lo : lo + chunk]]
@@ -196,7 +217,7 @@ def detect(
     features.fit(counts)
     matrix = features.weigh(counts)
     keys = key_terms(matrix, features.df, params.key_terms)
-    i, j = candidate_pairs(keys, params.max_posting)
+    i, j = candidate_pairs(keys, params.max_posting, params.reach)
     groups = group(matrix, np.asarray(times, dtype=np.float64), np.asarray(companies), i, j, params)
     return groups, features, matrix
 
