@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test chromium screenshots lint fmt clean bench-triage bench-sla bench-queue
+.PHONY: install run test chromium screenshots lint fmt clean bench-triage bench-sla bench-queue bench-problems
 
 install: $(VENV)/.installed
 
@@ -46,6 +46,9 @@ bench-queue: install
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
 	  else echo "please install wrk (apt-get install wrk)"; exit 1; fi; }
 	mkdir -p var && scripts/with-services $(PY) bench/queue/bench.py
+
+bench-problems: install
+	mkdir -p var && scripts/with-services $(PY) bench/problems/bench.py
 
 # Screenshots of the main pages (docs/screenshots/, shown in the README), taken from the demo server.
 screenshots: install chromium

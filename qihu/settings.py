@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "sla",
     "tickets",
     "triage",
+    "problems",
     "notifications",
     "demo",
 ]
@@ -222,6 +223,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.close_unevaluated",
         "schedule": crontab(minute="*/10"),
     },
+    # Common problems: the full detection over the rolling window, after the triage model's retraining.
+    "nightly-detect-common-problems": {
+        "task": "problems.detect_all",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # Domain settings.
@@ -241,6 +247,9 @@ QIHU = {
     "SITE_URL": env.str("QIHU_SITE_URL", default="http://localhost:8000"),
     # A submitted ticket untouched this long is re-enqueued by the sweeper.
     "STALE_SUBMITTED_AFTER": timedelta(minutes=1),
+    # Common problems: tickets link when filed within this many days of each other and this similar.
+    "COMMON_PROBLEM_WINDOW_DAYS": env.int("QIHU_COMMON_PROBLEM_WINDOW_DAYS", default=90),
+    "COMMON_PROBLEM_SIMILARITY": env.float("QIHU_COMMON_PROBLEM_SIMILARITY", default=0.18),
 }
 
 LOGGING = {

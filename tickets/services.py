@@ -565,6 +565,16 @@ def _answer_with_primary(ctx: Context, *, primary_id: int) -> Outcome:
     return outcome
 
 
+@rule("answer_with_problem")
+def _answer_with_problem(
+    ctx: Context, *, problem_id: int, body: str, result: str, basis: str = "", department=None, answered_by=None
+) -> Outcome:
+    """The answer to a common problem (共性问题) is this member ticket's reply, by the problem's owner."""
+    outcome = _answer(ctx, body=body, result=result, basis=basis, department=department)
+    outcome.data |= {"problem": problem_id, "answered_by": answered_by}
+    return outcome
+
+
 @rule("confirm")
 def _confirm(ctx: Context, *, contacted: bool, resolved: str, satisfaction: str, comment: str = "") -> Outcome:
     ticket = ctx.ticket

@@ -76,6 +76,8 @@ ACTIONS: dict[str, Action] = {
         _a("merge", _("并单"), [S.SUBMITTED, S.PENDING_DISPATCH, S.ASSIGNED], [], [Role.DISPATCHER, Role.SYSTEM]),
         _a("archive", _("历史归档"), [S.SUBMITTED], [S.CLOSED], [Role.SYSTEM]),
         _a("answer_with_primary", _("随主件答复"), BEFORE_REPLY, [S.REPLIED], [Role.SYSTEM]),
+        # A common problem's owner answers every member ticket that has been routed and not yet answered.
+        _a("answer_with_problem", _("共性问题统一答复"), BEFORE_REPLY - {S.SUBMITTED}, [S.REPLIED], [Role.SYSTEM]),
     ]
 }
 

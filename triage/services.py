@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +24,7 @@ from common.cache import process_cache
 from common.errors import DomainError
 from common.text import bigrams, jaccard, normalized
 from companies.models import Company, IndustryChain
+from problems.services import enqueue_attach
 from tickets.models import OPEN_STATUSES, CategorySource, Difficulty, Level, Status, Ticket
 from tickets.services import enqueue_triage, ticket_apply, tickets_apply_locked
 from tickets.transitions import BEFORE_REPLY
@@ -85,6 +87,8 @@ def triage_waiting(*, first_id: int | None = None, limit: int | None = None) -> 
                 routed.append(ticket)
         params = [_triage_params(t, p) for t, p in zip(routed, plan_many(routed, duplicates), strict=True)]
         tickets_apply_locked(routed, action="triage", params=params)
+        for ticket in routed:  # common problems: compare each with other companies' tickets once committed
+            transaction.on_commit(partial(enqueue_attach, ticket.pk), robust=True)
     return len(batch)
 
 

@@ -40,6 +40,8 @@ DESIGN = {  # action: (from, to, roles)
         {"replied"},
         {"system"},
     ),
+    # A common problem's answer (DESIGN.md §6), given to each member ticket once it has been routed.
+    "answer_with_problem": ({"pending_dispatch", "assigned", "accepted", "on_hold"}, {"replied"}, {"system"}),
 }
 
 

@@ -1,0 +1,516 @@
+"""Writes to common problems: detection (full and incremental) and the officials' decisions.
+
+Detection proposes; people decide. A full run (nightly, or `detect_common_problems`) groups the window's
+tickets afresh and maps each group onto the live problem holding most of its tickets, else a new
+candidate; it only adds tickets, never takes one out of a problem (people do that, by splitting). A
+dismissed problem's tickets do not come back as a new candidate on their own. The incremental step
+attaches one newly triaged ticket by the same features and threshold, using the last full run's
+document frequencies and the key-term index.
+
+Every decision (confirm, merge, split, dismiss, answer) locks the problem row, checks the caller's roles
+(403 before 409), then the status, and appends one `ProblemEvent`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from common.errors import DomainError, InvalidState, NotFound, NotPermitted
+from departments.models import Department
+from tickets.access import Access, access_for
+from tickets.models import Reply, Status, Ticket
+from tickets.services import ticket_apply
+
+from . import detection
+from .models import (
+    LIVE_STATUSES,
+    FeatureSnapshot,
+    OwnerKind,
+    Problem,
+    ProblemEvent,
+    ProblemMember,
+    ProblemStatus,
+    TicketKeyTerm,
+)
+
+logger = logging.getLogger(__name__)
+# Out of scope or withdrawn requests report no problem; a merged duplicate is represented by its primary.
+EXCLUDED_STATUSES = (Status.REJECTED, Status.WITHDRAWN)
+MAX_INCREMENTAL_CANDIDATES = 500
+TREND_PERIOD = timedelta(days=28)
+
+
+def detection_params() -> detection.Params:
+    return detection.Params(
+        threshold=settings.QIHU["COMMON_PROBLEM_SIMILARITY"], window_days=settings.QIHU["COMMON_PROBLEM_WINDOW_DAYS"]
+    )
+
+
+def window_start(now: datetime | None = None) -> datetime:
+    return (now or timezone.now()) - timedelta(days=settings.QIHU["COMMON_PROBLEM_WINDOW_DAYS"])
+
+
+def _detectable():
+    return Ticket.objects.exclude(status__in=EXCLUDED_STATUSES).filter(merged_into__isnull=True)
+
+
+# -- full run ----------------------------------------------------------------------------------------
+@dataclass
+class RunReport:
+    tickets: int = 0
+    groups: int = 0
+    created: list[int] = field(default_factory=list)  # problem ids
+    extended: list[int] = field(default_factory=list)
+    problems: list[int] = field(default_factory=list)  # every problem a group was mapped onto, largest first
+    indexed: int = 0
+
+
+def problems_detect(*, since: datetime | None = None, index_terms: bool = False) -> RunReport:
+    """Group every detectable ticket filed since `since` (None: all) and record the groups as problems.
+
+    `index_terms` also writes the key-term index for tickets that lack it (imported history), so that
+    later tickets can be attached to them one by one.
+    """
+    params = detection_params()
+    rows = _detectable().order_by("created_at", "pk")
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    ids, companies, chains, times, titles, descriptions = [], [], [], [], [], []
+    for pk, company_id, chain_id, created_at, title, description in rows.values_list(
+        "pk", "company_id", "chain_id", "created_at", "title", "description"
+    ).iterator(chunk_size=5000):
+        ids.append(pk)
+        companies.append(company_id)
+        chains.append(chain_id)
+        times.append(created_at.timestamp())
+        titles.append(title)
+        descriptions.append(description)
+    report = RunReport(tickets=len(ids))
+    if len(ids) < 2:
+        return report
+    groups, features, matrix = detection.detect(titles, descriptions, np.array(times), np.array(companies), params)
+    report.groups = len(groups)
+    FeatureSnapshot.objects.create(n_docs=features.n_docs, idf=detection.dumps_idf(features))
+    FeatureSnapshot.objects.filter(pk__lt=FeatureSnapshot.objects.latest("pk").pk).delete()
+    with transaction.atomic():
+        _lock_detection()
+        _record_groups(
+            report, groups, ids, titles, matrix, np.array(companies), np.array(chains, dtype=object),
+            [datetime.fromtimestamp(t, tz=UTC) for t in times],
+        )  # fmt: skip
+    if index_terms:
+        keys = detection.key_terms(matrix, features.df, params.key_terms, shared_only=False)
+        report.indexed = _index_missing(keys, ids, times)
+    return report
+
+
+def _lock_detection() -> None:
+    """Detection writers (the full run, incremental attaches) take turns: one ticket, one live problem."""
+    FeatureSnapshot.objects.select_for_update().order_by("-pk").first()
+
+
+def _record_groups(report: RunReport, groups, ids, titles, matrix, companies, chains, times) -> None:
+    now = timezone.now()
+    group_ids = [[ids[i] for i in g] for g in groups]
+    involved = [t for g in group_ids for t in g]
+    live = dict(
+        ProblemMember.objects.filter(ticket_id__in=involved, problem__status__in=LIVE_STATUSES).values_list(
+            "ticket_id", "problem_id"
+        )
+    )
+    dismissed = set(
+        ProblemMember.objects.filter(ticket_id__in=involved, problem__status=ProblemStatus.DISMISSED).values_list(
+            "ticket_id", flat=True
+        )
+    )
+    new_problems, new_members_of, extend = [], [], defaultdict(list)
+    for members, tickets in zip(groups, group_ids, strict=True):
+        holders = Counter(live[t] for t in tickets if t in live)
+        free = [t for t in tickets if t not in live]
+        if holders:
+            problem_id = holders.most_common(1)[0][0]
+            extend[problem_id] += free
+            report.problems.append(problem_id)
+        elif 2 * sum(t in dismissed for t in tickets) >= len(tickets):
+            continue  # people said this is not a common problem; new tickets alone do not overrule them
+        else:
+            problem = Problem(
+                title=titles[detection.central(matrix, members)][:200],
+                keywords="、".join(detection.keywords([titles[i] for i in members]))[:200],
+                created_at=now,
+                updated_at=now,
+            )
+            # A new problem's figures come from the group itself: no second pass over the database.
+            _set_stats(problem, companies[members], chains[members], [times[i] for i in members], now=now)
+            new_problems.append(problem)
+            new_members_of.append(free)
+    Problem.objects.bulk_create(new_problems, batch_size=2000)
+    rows = [
+        ProblemMember(problem=p, ticket_id=t, added_at=now)
+        for p, ts in zip(new_problems, new_members_of, strict=True)
+        for t in ts
+    ]
+    rows += [ProblemMember(problem_id=p, ticket_id=t, added_at=now) for p, ts in extend.items() for t in ts]
+    ProblemMember.objects.bulk_create(rows, ignore_conflicts=True, batch_size=5000)
+    report.created = [p.pk for p in new_problems]
+    report.extended = [p for p, ts in extend.items() if ts]
+    refresh_stats(set(report.extended), now=now)
+    report.problems += report.created
+    order = dict(Problem.objects.filter(pk__in=report.problems).values_list("pk", "company_count"))
+    report.problems = sorted(dict.fromkeys(report.problems), key=lambda p: (-order[p], p))
+
+
+def _set_stats(problem: Problem, companies, chains, times: list[datetime], *, now: datetime) -> None:
+    """Company and ticket counts, first/last report, the trend and the chain, from the members."""
+    known_chains = {c for c in chains if c is not None}
+    problem.company_count = len(set(companies))
+    problem.ticket_count = len(times)
+    problem.first_reported_at = min(times) if times else None
+    problem.last_reported_at = max(times) if times else None
+    problem.recent_count = sum(now - TREND_PERIOD <= t for t in times)
+    problem.previous_count = sum(now - 2 * TREND_PERIOD <= t < now - TREND_PERIOD for t in times)
+    problem.chain_id = known_chains.pop() if len(known_chains) == 1 else None  # several chains: cross-chain
+    problem.updated_at = now
+
+
+def _index_missing(keys, ids, times) -> int:
+    """Key-term rows for the tickets that have none yet."""
+    have = set(TicketKeyTerm.objects.filter(ticket_id__in=ids).values_list("ticket_id", flat=True).distinct())
+    rows = []
+    for i, ticket_id in enumerate(ids):
+        if ticket_id in have:
+            continue
+        at = datetime.fromtimestamp(times[i], tz=UTC)
+        rows += [
+            TicketKeyTerm(ticket_id=ticket_id, term=int(t), created_at=at)
+            for t in keys.indices[keys.indptr[i] : keys.indptr[i + 1]]
+        ]
+    TicketKeyTerm.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+def refresh_stats(problem_ids, *, now: datetime | None = None) -> None:
+    """Recompute the figures of these problems from their members in the database."""
+    if not problem_ids:
+        return
+    now = now or timezone.now()
+    per = defaultdict(lambda: ([], [], []))
+    for problem_id, company_id, chain_id, created_at in ProblemMember.objects.filter(
+        problem_id__in=problem_ids
+    ).values_list("problem_id", "ticket__company_id", "ticket__chain_id", "ticket__created_at"):
+        companies, chains, times = per[problem_id]
+        companies.append(company_id)
+        chains.append(chain_id)
+        times.append(created_at)
+    problems = list(Problem.objects.filter(pk__in=problem_ids))
+    for problem in problems:
+        _set_stats(problem, *per[problem.pk], now=now)
+    Problem.objects.bulk_update(
+        problems,
+        ["company_count", "ticket_count", "first_reported_at", "last_reported_at", "recent_count", "previous_count",
+         "chain", "updated_at"],
+        batch_size=500,
+    )  # fmt: skip
+
+
+# -- one new ticket ------------------------------------------------------------------------------------
+_snapshot: dict = {"pk": None, "features": None}
+
+
+def _features() -> detection.Features | None:
+    """The last full run's document frequencies, loaded once per process and again when a newer run stored them."""
+    newest = FeatureSnapshot.objects.order_by("-pk").values_list("pk", flat=True).first()
+    if newest is None:
+        return None
+    if newest != _snapshot["pk"]:
+        snapshot = FeatureSnapshot.objects.get(pk=newest)
+        _snapshot["features"] = detection.loads_idf(bytes(snapshot.idf), snapshot.n_docs)
+        _snapshot["pk"] = newest
+    return _snapshot["features"]
+
+
+def problem_attach_ticket(*, ticket_id: int) -> Problem | None:
+    """Attach a newly triaged ticket to the live problem its closest tickets belong to, or start a candidate
+    with them when they come from another company. Idempotent; no full run yet → nothing to compare with."""
+    features = _features()
+    ticket = _detectable().filter(pk=ticket_id).first()
+    if features is None or ticket is None:
+        return None
+    params = detection_params()
+    vector = features.weigh(features.counts([detection.prepare(ticket.title, ticket.description)]))
+    terms = detection.row_key_terms(vector, params.key_terms)
+    with transaction.atomic():
+        TicketKeyTerm.objects.filter(ticket_id=ticket.pk).delete()
+        TicketKeyTerm.objects.bulk_create(
+            [TicketKeyTerm(ticket_id=ticket.pk, term=t, created_at=ticket.created_at) for t in terms]
+        )
+    window = timedelta(days=params.window_days)
+    candidate_ids = (
+        TicketKeyTerm.objects.filter(
+            term__in=terms, created_at__range=(ticket.created_at - window, ticket.created_at + window)
+        )
+        .exclude(ticket_id=ticket.pk)
+        .values_list("ticket_id", flat=True)
+        .distinct()[:MAX_INCREMENTAL_CANDIDATES]
+    )
+    candidates = list(
+        _detectable().filter(pk__in=list(candidate_ids)).values_list("pk", "company_id", "title", "description")
+    )
+    if not candidates:
+        return None
+    matrix = features.weigh(features.counts([detection.prepare(t, d) for _pk, _c, t, d in candidates]))
+    similarity = np.asarray((matrix @ vector.T).todense()).ravel()
+    matched = [(c[0], c[1]) for c, s in zip(candidates, similarity, strict=True) if s >= params.threshold]
+    if not matched:
+        return None
+    with transaction.atomic():
+        _lock_detection()
+        own = ProblemMember.objects.filter(ticket_id=ticket.pk, problem__status__in=LIVE_STATUSES).first()
+        if own is not None:
+            return own.problem
+        live = dict(
+            ProblemMember.objects.filter(
+                ticket_id__in=[pk for pk, _c in matched], problem__status__in=LIVE_STATUSES
+            ).values_list("ticket_id", "problem_id")
+        )
+        if live:
+            problem_id = Counter(live.values()).most_common(1)[0][0]
+            ProblemMember.objects.create(problem_id=problem_id, ticket_id=ticket.pk)
+            refresh_stats({problem_id})
+            return Problem.objects.get(pk=problem_id)
+        if len({ticket.company_id, *(c for _pk, c in matched)}) < 2:
+            return None  # the same company's repeats are duplicates (triage's business), not a common problem
+        members = [ticket.pk, *(pk for pk, _c in matched)]
+        titles = [ticket.title, *(t for pk, _c, t, _d in candidates if pk in set(members))]
+        problem = Problem.objects.create(title=ticket.title, keywords="、".join(detection.keywords(titles))[:200])
+        ProblemMember.objects.bulk_create([ProblemMember(problem=problem, ticket_id=pk) for pk in members])
+        refresh_stats({problem.pk})
+        problem.refresh_from_db()
+        return problem
+
+
+def enqueue_attach(ticket_id: int) -> None:
+    from .tasks import attach_ticket_task
+
+    attach_ticket_task.delay(ticket_id)
+
+
+# -- who may do what ------------------------------------------------------------------------------------
+def visible_q(access: Access) -> Q:
+    """Dispatchers, supervisors and admins see every problem; chain leaders their chains'; departments theirs."""
+    if access.sees_all:
+        return Q()
+    return (
+        Q(chain_id__in=access.chain_ids)
+        | Q(owner_department_id__in=access.department_ids)
+        | Q(owner_department__chain_id__in=access.chain_ids)
+    )
+
+
+def _may_decide(access: Access, problem: Problem) -> bool:
+    """Confirm, merge, split, dismiss: the service centre, the efficiency office, the chain's leaders."""
+    if access.global_roles & {Role.DISPATCHER, Role.SUPERVISOR} or (
+        access.sees_all and Role.SYSTEM not in access.global_roles
+    ):
+        return True
+    return problem.chain_id is not None and problem.chain_id in access.chain_ids
+
+
+def _may_answer(access: Access, problem: Problem) -> bool:
+    """Those who may decide, and the owner: members of the owning department or chain working group."""
+    if _may_decide(access, problem):
+        return True
+    owner = problem.owner_department
+    return owner is not None and (
+        owner.pk in access.department_ids or (owner.chain_id and owner.chain_id in access.chain_ids)
+    )
+
+
+def problem_get(*, access: Access, problem_id: int, for_update: bool = False) -> Problem:
+    rows = Problem.objects.select_related("owner_department", "chain")
+    if for_update:
+        rows = rows.select_for_update(of=("self",), no_key=True)
+    try:
+        return rows.filter(visible_q(access)).get(pk=problem_id)
+    except Problem.DoesNotExist:
+        raise NotFound(_("未找到该共性问题。")) from None
+
+
+def _checked(
+    actor, problem_id: int, allowed: tuple[str, ...], *, label: str, answer: bool = False
+) -> tuple[Problem, Access]:
+    access = access_for(actor)
+    problem = problem_get(access=access, problem_id=problem_id, for_update=True)
+    if not (_may_answer if answer else _may_decide)(access, problem):
+        raise NotPermitted(_("您的身份不能对该共性问题执行“%(action)s”。") % {"action": label})
+    if problem.status not in allowed:
+        raise InvalidState(
+            _("共性问题当前状态为“%(status)s”，不能执行“%(action)s”。")
+            % {"status": problem.get_status_display(), "action": label}
+        )
+    return problem, access
+
+
+def _event(problem: Problem, action: str, actor, *, note: str = "", data: dict | None = None) -> ProblemEvent:
+    return ProblemEvent.objects.create(problem=problem, action=action, actor=actor, note=note, data=data or {})
+
+
+def _save(problem: Problem, fields: list[str]) -> None:
+    problem.version += 1
+    problem.updated_at = timezone.now()
+    problem.save(update_fields=[*fields, "version", "updated_at"])
+
+
+# -- the officials' decisions -----------------------------------------------------------------------------
+def problem_confirm(
+    *, actor, problem_id: int, owner_kind: str, owner_department: Department | None = None, due_date: date,
+    title: str = "", note: str = "",
+) -> Problem:  # fmt: skip
+    """确认: a candidate becomes a problem with an owner and a due date (a confirmed one can be re-assigned)."""
+    with transaction.atomic():
+        problem, _access = _checked(
+            actor, problem_id, (ProblemStatus.CANDIDATE, ProblemStatus.CONFIRMED), label=_("确认")
+        )
+        if owner_kind not in OwnerKind.values:
+            raise DomainError(_("牵头方类型无效。"), code="invalid_owner")
+        if owner_kind == OwnerKind.JOINT_MEETING:
+            owner_department = None
+        elif owner_department is None:
+            raise DomainError(_("请指定牵头部门或产业链专班。"), code="owner_required")
+        elif owner_kind == OwnerKind.CHAIN_GROUP and owner_department.kind != Department.Kind.CHAIN_GROUP:
+            raise DomainError(_("牵头方应为产业链专班。"), code="invalid_owner")
+        if due_date < timezone.localdate():
+            raise DomainError(_("办理期限不能早于今天。"), code="invalid_due_date")
+        problem.status = ProblemStatus.CONFIRMED
+        problem.owner_kind, problem.owner_department, problem.due_date = owner_kind, owner_department, due_date
+        if title.strip():
+            problem.title = title.strip()[:200]
+        _save(problem, ["status", "owner_kind", "owner_department", "due_date", "title"])
+        _event(problem, "confirm", actor, note=note, data={
+            "owner_kind": owner_kind, "owner": owner_department.code if owner_department else None,
+            "due_date": due_date.isoformat(),
+        })  # fmt: skip
+    return problem
+
+
+def problem_dismiss(*, actor, problem_id: int, note: str = "") -> Problem:
+    """排除: not a common problem; its tickets do not come back as a candidate by themselves."""
+    with transaction.atomic():
+        problem, _access = _checked(
+            actor, problem_id, (ProblemStatus.CANDIDATE, ProblemStatus.CONFIRMED), label=_("排除")
+        )
+        if not note.strip():
+            raise DomainError(_("排除须说明理由。"), code="required")
+        problem.status = ProblemStatus.DISMISSED
+        _save(problem, ["status"])
+        _event(problem, "dismiss", actor, note=note)
+    return problem
+
+
+def problem_merge(*, actor, problem_id: int, into_id: int, note: str = "") -> Problem:
+    """合并: the problem's tickets join `into`; the problem stays, marked merged, for the record."""
+    if problem_id == into_id:
+        raise DomainError(_("不能与自身合并。"), code="merge_self")
+    with transaction.atomic():
+        # Lock both in id order: two officials merging the same pair both ways cannot deadlock.
+        first, second = sorted((problem_id, into_id))
+        locked = {}
+        for pk in (first, second):
+            locked[pk], _access = _checked(actor, pk, LIVE_STATUSES, label=_("合并"))
+        problem, into = locked[problem_id], locked[into_id]
+        moved = list(
+            problem.members.exclude(ticket_id__in=into.members.values("ticket_id")).values_list("ticket_id", flat=True)
+        )
+        ProblemMember.objects.bulk_create(
+            [ProblemMember(problem=into, ticket_id=t, source=ProblemMember.Source.MANUAL) for t in moved]
+        )
+        problem.status, problem.merged_into = ProblemStatus.MERGED, into
+        _save(problem, ["status", "merged_into"])
+        _save(into, [])
+        refresh_stats({into.pk})
+        _event(problem, "merge", actor, note=note, data={"into": into.pk})
+        _event(into, "merged_from", actor, note=note, data={"from": problem.pk, "tickets": moved})
+    into.refresh_from_db()
+    return into
+
+
+def problem_split(*, actor, problem_id: int, ticket_ids: list[int], note: str = "") -> Problem:
+    """拆分: move some tickets out into a new candidate problem; returns the new one."""
+    with transaction.atomic():
+        problem, _access = _checked(
+            actor, problem_id, (ProblemStatus.CANDIDATE, ProblemStatus.CONFIRMED), label=_("拆分")
+        )
+        members = set(problem.members.values_list("ticket_id", flat=True))
+        moving = set(ticket_ids)
+        if not moving or not moving <= members:
+            raise DomainError(_("只能拆分出本问题中的诉求。"), code="split_not_member")
+        if moving == members:
+            raise DomainError(_("拆分后原问题至少应保留一件诉求。"), code="split_all")
+        titles = dict(Ticket.objects.filter(pk__in=moving).values_list("pk", "title"))
+        new = Problem.objects.create(
+            title=titles[min(moving)], keywords="、".join(detection.keywords(list(titles.values())))[:200],
+            chain=problem.chain,
+        )  # fmt: skip
+        problem.members.filter(ticket_id__in=moving).update(problem=new, source=ProblemMember.Source.MANUAL)
+        _save(problem, [])
+        refresh_stats({problem.pk, new.pk})
+        _event(problem, "split", actor, note=note, data={"new": new.pk, "tickets": sorted(moving)})
+        _event(new, "split_from", actor, note=note, data={"from": problem.pk, "tickets": sorted(moving)})
+    new.refresh_from_db()
+    return new
+
+
+@dataclass
+class AnswerReport:
+    problem: Problem
+    answered: list[int]
+    skipped: list[dict]  # {"id", "number", "status", "reason"}
+
+
+def problem_answer(
+    *, actor, problem_id: int, body: str, result: str = Reply.Result.RESOLVED, basis: str = ""
+) -> AnswerReport:
+    """Answer a confirmed problem: every member ticket that may be answered gets the reply as its own event.
+
+    Tickets not in a state that allows it (not routed yet, answered or closed already) are skipped and
+    reported. Each ticket is answered in its own transaction: one refusal does not undo the others.
+    """
+    body = (body or "").strip()
+    if not body:
+        raise DomainError(_("请填写答复内容。"), code="required")
+    if result not in Reply.Result.values:
+        raise DomainError(_("办理结果无效。"), code="invalid_result")
+    with transaction.atomic():
+        problem, _access = _checked(
+            actor, problem_id, (ProblemStatus.CONFIRMED, ProblemStatus.ANSWERED), label=_("答复"), answer=True
+        )
+        problem.status = ProblemStatus.ANSWERED
+        _save(problem, ["status"])
+        ticket_ids = list(problem.members.order_by("ticket_id").values_list("ticket_id", flat=True))
+    answered, skipped = [], []
+    for ticket_id in ticket_ids:
+        try:
+            ticket_apply(
+                ticket_id=ticket_id, action="answer_with_problem", problem_id=problem.pk, body=body, result=result,
+                basis=basis, department=problem.owner_department, answered_by=getattr(actor, "pk", None),
+            )  # fmt: skip
+            answered.append(ticket_id)
+        except (InvalidState, NotFound) as exc:
+            ticket = Ticket.objects.filter(pk=ticket_id).first()
+            skipped.append({
+                "id": ticket_id, "number": ticket.number if ticket else "", "status": ticket.status if ticket else "",
+                "reason": str(exc.message),
+            })  # fmt: skip
+    _event(problem, "answer", actor, note=body, data={"answered": answered, "skipped": [s["id"] for s in skipped]})
+    return AnswerReport(problem, answered, skipped)
