@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, F, Q
+from django.db.models.functions import Trunc
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department
+from sla.calendar import CITY_TZ
 
 from .models import Assignment, Evaluation, Source, Status, Ticket
 
@@ -38,10 +40,10 @@ COUNTS = [("dispatched", _("派单数")), ("evaluated", _("评价数")), ("repli
 
 
 @dataclass
-class DepartmentFigures:
-    department: Department
+class Figures:
+    """Counts over a period and the rates computed from them."""
+
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    rank: int | None = None
 
     def rate(self, name: str) -> float | None:
         c = self.counts
@@ -61,6 +63,21 @@ class DepartmentFigures:
     def rates(self) -> dict[str, float | None]:
         return {name: self.rate(name) for name, _label in RATES}
 
+    def add(self, counts: dict[str, int]) -> None:
+        for name, number in counts.items():
+            self.counts[name] += number
+
+
+@dataclass
+class DepartmentFigures(Figures):
+    department: Department | None = None
+    rank: int | None = None
+
+
+@dataclass
+class PeriodFigures(Figures):
+    start: datetime | None = None  # the first instant of the week or month (city time)
+
 
 def _counted(tickets: str = "ticket__") -> Q:
     """Tickets that count in the figures (path prefix from the model queried)."""
@@ -68,64 +85,58 @@ def _counted(tickets: str = "ticket__") -> Q:
     return ~Q(**{f"{tickets}request_type__in": excluded}) & ~Q(**{f"{tickets}source": Source.IMPORT})
 
 
-def department_figures(*, start: datetime, end: datetime, now: datetime) -> dict[str, list[DepartmentFigures]]:
-    """Figures of every active department for [start, end), grouped by tier and ranked within it."""
-    rows = {d.pk: DepartmentFigures(d) for d in Department.objects.filter(active=True).order_by("code")}
+def _counts(*, start: datetime, end: datetime, now: datetime, step: str | None = None):
+    """(lead department id, start of the week/month or None, counts) for [start, end): the one place where
+    each count of the rates is defined. `step` ("week", "month") splits the period by when things happened."""
 
-    def add(queryset, key: str) -> None:
-        for values in queryset:
-            figures = rows.get(values.pop(key))
-            if figures:
-                for name, number in values.items():
-                    figures.counts[name] += number
+    def grouped(queryset, department: str, when: str, **counts):
+        fields = [department]
+        if step:
+            queryset = queryset.annotate(period=Trunc(when, step, tzinfo=CITY_TZ))
+            fields.append("period")
+        for values in queryset.values(*fields).annotate(**counts):
+            yield values.pop(department), values.pop("period", None), values
 
     leads = Assignment.objects.filter(
         _counted(), role=Assignment.Role.LEAD, assigned_at__gte=start, assigned_at__lt=end
-    )
-    add(
-        leads.exclude(state=Assignment.State.CANCELLED, accepted_at__isnull=True)
-        .values("department")
-        .annotate(
-            dispatched=Count("pk"),
-            accepted_in_time=Count("pk", filter=Q(accepted_at__lte=F("accept_deadline"))),
-            returned=Count("pk", filter=Q(state=Assignment.State.RETURNED)),
-        ),
-        "department",
-    )
+    ).exclude(state=Assignment.State.CANCELLED, accepted_at__isnull=True)
+    yield from grouped(
+        leads, "department", "assigned_at",
+        dispatched=Count("pk"),
+        accepted_in_time=Count("pk", filter=Q(accepted_at__lte=F("accept_deadline"))),
+        returned=Count("pk", filter=Q(state=Assignment.State.RETURNED)),
+    )  # fmt: skip
     evaluations = Evaluation.objects.filter(_counted(), created_at__gte=start, created_at__lt=end)
-    add(
-        evaluations.values("ticket__lead_department").annotate(
-            evaluated=Count("pk"),
-            # (annotation names must not shadow the fields the filters read)
-            fully_resolved=Count("pk", filter=Q(resolved=Evaluation.Resolved.RESOLVED)),
-            partly_resolved=Count("pk", filter=Q(resolved=Evaluation.Resolved.PARTLY)),
-            content=Count("pk", filter=~Q(satisfaction=Evaluation.Satisfaction.UNSATISFIED)),
-        ),
-        "ticket__lead_department",
-    )
+    yield from grouped(
+        evaluations, "ticket__lead_department", "created_at",
+        evaluated=Count("pk"),
+        # (annotation names must not shadow the fields the filters read)
+        fully_resolved=Count("pk", filter=Q(resolved=Evaluation.Resolved.RESOLVED)),
+        partly_resolved=Count("pk", filter=Q(resolved=Evaluation.Resolved.PARTLY)),
+        content=Count("pk", filter=~Q(satisfaction=Evaluation.Satisfaction.UNSATISFIED)),
+    )  # fmt: skip
     tickets = Ticket.objects.filter(_counted(tickets=""))
-    add(
-        tickets.filter(replied_at__gte=start, replied_at__lt=end)
-        .values("lead_department")
-        .annotate(
-            replied=Count("pk"),
-            replied_on_time=Count("pk", filter=Q(replied_at__lte=F("handle_deadline"))),
-            reopened=Count("pk", filter=Q(reopen_count__gt=0)),
-        ),
-        "lead_department",
-    )
-    add(
-        tickets.filter(closed_at__gte=start, closed_at__lt=end, status=Status.CLOSED)
-        .values("lead_department")
-        .annotate(closed=Count("pk"), unevaluated=Count("pk", filter=Q(close_reason="unevaluated"))),
-        "lead_department",
-    )
-    add(
-        tickets.filter(status__in=[Status.ASSIGNED, Status.ACCEPTED], due_at__lt=now)
-        .values("lead_department")
-        .annotate(overdue=Count("pk")),
-        "lead_department",
-    )
+    yield from grouped(
+        tickets.filter(replied_at__gte=start, replied_at__lt=end), "lead_department", "replied_at",
+        replied=Count("pk"),
+        replied_on_time=Count("pk", filter=Q(replied_at__lte=F("handle_deadline"))),
+        reopened=Count("pk", filter=Q(reopen_count__gt=0)),
+    )  # fmt: skip
+    yield from grouped(
+        tickets.filter(closed_at__gte=start, closed_at__lt=end, status=Status.CLOSED), "lead_department", "closed_at",
+        closed=Count("pk"), unevaluated=Count("pk", filter=Q(close_reason="unevaluated")),
+    )  # fmt: skip
+    if not step:  # a state of now, not of a period
+        overdue = tickets.filter(status__in=[Status.ASSIGNED, Status.ACCEPTED], due_at__lt=now)
+        yield from grouped(overdue, "lead_department", "due_at", overdue=Count("pk"))
+
+
+def department_figures(*, start: datetime, end: datetime, now: datetime) -> dict[str, list[DepartmentFigures]]:
+    """Figures of every active department for [start, end), grouped by tier and ranked within it."""
+    rows = {d.pk: DepartmentFigures(department=d) for d in Department.objects.filter(active=True).order_by("code")}
+    for department_id, _period, counts in _counts(start=start, end=end, now=now):
+        if department_id in rows:
+            rows[department_id].add(counts)
     tiers: dict[str, list[DepartmentFigures]] = {code: [] for code, _label in TIERS}
     for figures in rows.values():
         kind = figures.department.kind
@@ -133,6 +144,29 @@ def department_figures(*, start: datetime, end: datetime, now: datetime) -> dict
     for members in tiers.values():
         _rank(members)
     return tiers
+
+
+def trend(*, start: datetime, end: datetime, now: datetime, step: str) -> list[PeriodFigures]:
+    """The whole city's figures per week or month of [start, end), oldest first, empty periods included."""
+    periods: dict[datetime, PeriodFigures] = {}
+    for _department, period, counts in _counts(start=start, end=end, now=now, step=step):
+        periods.setdefault(period, PeriodFigures(start=period)).add(counts)
+    first = _truncate(start.astimezone(CITY_TZ), step)
+    while first < end:
+        periods.setdefault(first, PeriodFigures(start=first))
+        first = _next(first, step)
+    return [periods[key] for key in sorted(periods)]
+
+
+def _truncate(moment: datetime, step: str) -> datetime:
+    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=day.weekday()) if step == "week" else day.replace(day=1)
+
+
+def _next(moment: datetime, step: str) -> datetime:
+    if step == "week":
+        return moment + timedelta(days=7)
+    return moment.replace(year=moment.year + moment.month // 12, month=moment.month % 12 + 1)
 
 
 def _rank(members: list[DepartmentFigures]) -> None:

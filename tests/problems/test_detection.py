@@ -1,7 +1,10 @@
 """Detection over real tickets in PostgreSQL: who is grouped, who is not, and attaching one new ticket."""
 
+import json
+import os
 from datetime import timedelta
 
+import redis
 from django.utils import timezone
 
 from problems import services
@@ -118,7 +121,12 @@ def test_triage_enqueues_the_attach_step_after_commit(world, make_ticket, django
     ticket, _ = ticket_create(
         submitter=world.company_user, title=SAME[0][0], description=SAME[0][1], triage_later=False
     )
+    broker = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
+    broker.delete("celery")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         ticket_triage(ticket_id=ticket.pk)
-    names = [getattr(c, "__qualname__", "") for c in callbacks]
-    assert any("ticket_triage" in n for n in names)
+    assert broker.llen("celery") == 0  # nothing reaches the broker before the commit
+    for callback in callbacks:
+        callback()
+    sent = [json.loads(message)["headers"] for message in broker.lrange("celery", 0, -1)]
+    assert [(h["task"], h["argsrepr"]) for h in sent] == [("problems.attach_ticket", f"({ticket.pk},)")]

@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from tickets.figures import department_figures
+from tickets.figures import RATES, department_figures, trend
 from tickets.models import Status
 from tickets.services import ticket_apply
 
@@ -58,6 +58,21 @@ def test_rates_of_a_known_history(world, history):
     assert all(f.rank is None for f in tiers["county"])  # no work, no rank
 
 
+def test_the_trend_splits_the_same_counts_by_week_and_month(world, history):
+    period = {"start": datetime(2026, 11, 1, tzinfo=CITY), "end": datetime(2026, 12, 1, tzinfo=CITY)}
+    weeks = trend(**period, now=datetime(2026, 11, 20, tzinfo=CITY), step="week")
+    assert [w.start.date().isoformat() for w in weeks] == [
+        "2026-10-26", "2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23", "2026-11-30"
+    ]  # fmt: skip
+    first = weeks[1]  # everything in the history happened in the week of 2 November
+    assert first.counts["dispatched"] == 4 and first.rate("response") == 2 / 4
+    assert first.counts["evaluated"] == 2 and first.rate("satisfaction") == 1 / 2
+    assert all(w.counts["dispatched"] == 0 and w.rate("response") is None for w in weeks if w is not first)
+    (month,) = trend(**period, now=datetime(2026, 11, 20, tzinfo=CITY), step="month")
+    power = figures_of(world, department_figures(**period, now=datetime(2026, 11, 20, tzinfo=CITY)))
+    assert {name: month.rate(name) for name, _label in RATES} == {name: power.rate(name) for name, _label in RATES}
+
+
 def test_consultations_are_left_out(world, history):
     from tickets.models import Ticket
 
@@ -70,11 +85,12 @@ def test_consultations_are_left_out(world, history):
 
 def test_dashboard_page_and_excel(world, history, client, django_assert_max_num_queries):
     client.force_login(world.supervisor)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(14):  # session, user, memberships, departments, 5 + 4 aggregations
         page = client.get("/dashboard/", {"from": "2026-11-01", "to": "2026-11-30"})
     assert page.status_code == 200
     html = page.content.decode()
     assert "国网衢州供电公司" in html and "50%" in html
+    assert '<svg id="trend"' in html and "全市趋势（按周）" in html and "派单数 4" in html
     download = client.get("/dashboard/export.xlsx", {"from": "2026-11-01", "to": "2026-11-30"})
     assert download["Content-Type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(BytesIO(download.content))
