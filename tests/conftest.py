@@ -249,34 +249,45 @@ def _test_database_url() -> str:
     return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
-    """A real worker process on the test database and the test Redis; yields its log path."""
+def start_worker(log: Path, **env) -> subprocess.Popen:
+    """Start a real worker process (solo pool) on the test database and the test Redis; wait until it answers."""
     from qihu.celery import app
 
-    redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).flushdb()
-    log = tmp_path / "worker.log"
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "DATABASE_CONN_MAX_AGE": "0"}
-    with open(log, "w") as out:
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "DATABASE_CONN_MAX_AGE": "0", **env}
+    with open(log, "a") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "qihu", "worker", "-P", "solo", "-n", name, "--loglevel=info",
              "--without-mingle", "--without-gossip"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not app.control.ping(destination=[name], timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_worker(process)
+            pytest.fail(f"the Celery worker did not start:\n{log.read_text()[-3000:]}")
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    process.terminate()
     try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping(destination=[name], timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the Celery worker did not start:\n{log.read_text()[-3000:]}")
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A real worker process on the test database and the test Redis; yields its log path."""
+    redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).flushdb()
+    log = tmp_path / "worker.log"
+    process = start_worker(log)
+    try:
         yield log
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_worker(process)
 
 
 def wait_for(predicate, *, timeout: float = 30, interval: float = 0.1):
