@@ -320,11 +320,16 @@ def visible_q(access: Access) -> Q:
 
 def _may_decide(access: Access, problem: Problem) -> bool:
     """Confirm, merge, split, dismiss: the service centre, the efficiency office, the chain's leaders."""
+    return may_decide_for_chain(access, problem.chain_id)
+
+
+def may_decide_for_chain(access: Access, chain_id: int | None) -> bool:
+    """Decisions on a chain's shared problems and lists: dispatchers, supervisors, admins, its chain leaders."""
     if access.global_roles & {Role.DISPATCHER, Role.SUPERVISOR} or (
         access.sees_all and Role.SYSTEM not in access.global_roles
     ):
         return True
-    return problem.chain_id is not None and problem.chain_id in access.chain_ids
+    return chain_id is not None and chain_id in access.chain_ids
 
 
 def _may_answer(access: Access, problem: Problem) -> bool:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "tickets",
     "triage",
     "problems",
+    "lists",
     "notifications",
     "demo",
 ]

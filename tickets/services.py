@@ -691,6 +691,12 @@ def _comment(ctx: Context, *, body: str = "", public: bool = True) -> Outcome:
     return Outcome(note=body, public=public)
 
 
+@rule("inform")
+def _inform(ctx: Context, *, note: str, data: dict | None = None) -> Outcome:
+    """Tell the company something done for its request elsewhere (a reform or service list item)."""
+    return Outcome(note=note, data=data or {})
+
+
 @rule("attach")
 def _attach(ctx: Context, *, files=(), note: str = "") -> Outcome:
     if not files:

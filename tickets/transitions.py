@@ -75,6 +75,7 @@ ACTIONS: dict[str, Action] = {
         _a("attach", _("上传附件"), OPEN_STATUSES, [], [Role.COMPANY_USER, *HANDLERS, ASSIST_HANDLER]),
         _a("merge", _("并单"), [S.SUBMITTED, S.PENDING_DISPATCH, S.ASSIGNED], [], [Role.DISPATCHER, Role.SYSTEM]),
         _a("archive", _("历史归档"), [S.SUBMITTED], [S.CLOSED], [Role.SYSTEM]),
+        _a("inform", _("清单事项告知"), list(Status), [], [Role.SYSTEM]),
         _a("answer_with_primary", _("随主件答复"), BEFORE_REPLY, [S.REPLIED], [Role.SYSTEM]),
         # A common problem's owner answers every member ticket that has been routed and not yet answered.
         _a("answer_with_problem", _("共性问题统一答复"), BEFORE_REPLY - {S.SUBMITTED}, [S.REPLIED], [Role.SYSTEM]),

@@ -41,6 +41,22 @@ DESIGN = {  # action: (from, to, roles)
         {"system"},
     ),
     # A common problem's answer (DESIGN.md §6), given to each member ticket once it has been routed.
+    "inform": (
+        {
+            "submitted",
+            "pending_dispatch",
+            "assigned",
+            "accepted",
+            "on_hold",
+            "replied",
+            "disputed",
+            "closed",
+            "withdrawn",
+            "rejected",
+        },
+        set(),
+        {"system"},
+    ),
     "answer_with_problem": ({"pending_dispatch", "assigned", "accepted", "on_hold"}, {"replied"}, {"system"}),
 }
 
