@@ -23,3 +23,10 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def led_chain_ids(self) -> frozenset[int]:
+        """The chains this user leads (read with the rest of their standing, once per request)."""
+        from tickets.access import access_for
+
+        return access_for(self).chain_ids

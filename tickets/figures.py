@@ -85,11 +85,15 @@ def _counted(tickets: str = "ticket__") -> Q:
     return ~Q(**{f"{tickets}request_type__in": excluded}) & ~Q(**{f"{tickets}source": Source.IMPORT})
 
 
-def _counts(*, start: datetime, end: datetime, now: datetime, step: str | None = None):
+def _counts(*, start: datetime, end: datetime, now: datetime, step: str | None = None, chain_id: int | None = None):
     """(lead department id, start of the week/month or None, counts) for [start, end): the one place where
-    each count of the rates is defined. `step` ("week", "month") splits the period by when things happened."""
+    each count of the rates is defined. `step` ("week", "month") splits the period by when things happened;
+    `chain_id` keeps one industry chain's tickets."""
 
     def grouped(queryset, department: str, when: str, **counts):
+        if chain_id is not None:
+            prefix = "ticket__" if queryset.model is not Ticket else ""
+            queryset = queryset.filter(**{f"{prefix}chain_id": chain_id})
         fields = [department]
         if step:
             queryset = queryset.annotate(period=Trunc(when, step, tzinfo=CITY_TZ))
@@ -144,6 +148,14 @@ def department_figures(*, start: datetime, end: datetime, now: datetime) -> dict
     for members in tiers.values():
         _rank(members)
     return tiers
+
+
+def chain_figures(*, chain_id: int, start: datetime, end: datetime, now: datetime) -> Figures:
+    """One industry chain's tickets over [start, end), whichever departments handled them."""
+    total = Figures()
+    for _department, _period, counts in _counts(start=start, end=end, now=now, chain_id=chain_id):
+        total.add(counts)
+    return total
 
 
 def trend(*, start: datetime, end: datetime, now: datetime, step: str) -> list[PeriodFigures]:

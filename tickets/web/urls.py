@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import chains, views
 
 urlpatterns = [
     path("", views.home, name="web-home"),
@@ -13,5 +13,7 @@ urlpatterns = [
     path("workbench/accept/", views.workbench_accept, name="web-workbench-accept"),
     path("workbench/export.xlsx", views.workbench_export, name="web-workbench-export"),
     path("dashboard/", views.dashboard, name="web-dashboard"),
+    path("chains/", chains.my_chain, name="web-my-chain"),
+    path("chains/<slug:code>/", chains.chain_workspace, name="web-chain"),
     path("dashboard/export.xlsx", views.dashboard_export, name="web-dashboard-export"),
 ]
