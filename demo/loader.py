@@ -21,6 +21,8 @@ from accounts.roles import Role
 from companies.credit_code import CHARSET, check_character
 from companies.models import Company, IndustryChain
 from departments.models import Department, Membership
+from problems.models import Problem
+from problems.services import problems_detect, window_start
 from tickets.models import CategorySource, Evaluation, Source, Status, Ticket
 from tickets.services import ticket_apply, ticket_create
 from triage.engine import train_model
@@ -267,4 +269,6 @@ def load_demo() -> dict[str, int]:
     if not TriageModel.objects.exists():
         train_model()  # the demo's requests are labelled: start with a trained model
         refresh_pending_suggestions()
+    if not Problem.objects.exists():
+        problems_detect(since=window_start(), index_terms=True)  # the chain workspace shows shared problems
     return {"departments": len(departments), "companies": len(company_users), "tickets": created}

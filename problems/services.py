@@ -308,11 +308,14 @@ def enqueue_attach(ticket_id: int) -> None:
 
 # -- who may do what ------------------------------------------------------------------------------------
 def visible_q(access: Access) -> Q:
-    """Dispatchers, supervisors and admins see every problem; chain leaders their chains'; departments theirs."""
+    """Dispatchers, supervisors and admins see every problem; chain leaders those of their chains and those
+    their chains' companies share with others (seen, not decided); departments the ones they own."""
     if access.sees_all:
         return Q()
+    touching = ProblemMember.objects.filter(ticket__chain_id__in=access.chain_ids).values("problem_id")
     return (
         Q(chain_id__in=access.chain_ids)
+        | Q(pk__in=touching)
         | Q(owner_department_id__in=access.department_ids)
         | Q(owner_department__chain_id__in=access.chain_ids)
     )

@@ -31,3 +31,21 @@ def test_the_workspace_is_only_for_the_chains_deciders(world, client):
     client.force_login(world.supervisor)
     assert client.get(f"/chains/{world.chain.code}/").status_code == 200
     assert client.get("/chains/nowhere/").status_code == 404
+
+
+def test_problems_shared_across_chains_show_to_the_leaders_of_each_chain_concerned(world, make_ticket, client):
+    from problems.models import ProblemMember
+    from tests.conftest import api
+
+    member = make_ticket(Status.ACCEPTED)  # a ticket of this chain
+    shared = Problem.objects.create(title="跨链共性：物流园区限行", chain=None, company_count=4)
+    ProblemMember.objects.create(problem=shared, ticket=member)
+    client.force_login(world.chain_leader)
+    assert "跨链共性：物流园区限行" in client.get(f"/chains/{world.chain.code}/").content.decode()
+    assert api(world.chain_leader).get(f"/api/v1/problems/{shared.pk}/").status_code == 200
+    assert (
+        api(world.chain_leader)
+        .post(f"/api/v1/problems/{shared.pk}/dismiss/", {"note": "不是本链问题"}, format="json")
+        .status_code
+        == 403
+    )  # seen, not decided: the problem is not the chain's own

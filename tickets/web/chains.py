@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from companies.models import IndustryChain
 from lists.models import ListItem
-from problems.models import ProblemStatus
+from problems.models import ProblemMember, ProblemStatus
 from problems.selectors import problem_list
 from problems.services import may_decide_for_chain
 
@@ -48,7 +48,7 @@ def chain_workspace(request, code: str):
         .filter(chain=chain, status__in=OPEN_STATUSES, merged_into=None)
         .order_by("due_at", "id")[:30],
         "problems": problem_list(access=access, status=[ProblemStatus.CANDIDATE, ProblemStatus.CONFIRMED])
-        .filter(chain=chain)
+        .filter(Q(chain=chain) | Q(pk__in=ProblemMember.objects.filter(ticket__chain=chain).values("problem_id")))
         .order_by("-company_count", "-id")[:20],
         "items": ListItem.objects.filter(chain=chain).select_related("owner").order_by("-created_at")[:20],
         "figures": (totals := figures.chain_figures(chain_id=chain.pk, start=now - PERIOD, end=now, now=now)),
