@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test chromium screenshots lint fmt clean bench-triage bench-sla bench-queue bench-problems
+.PHONY: install run test chromium screenshots lint fmt clean bench-triage bench-sla bench-queue bench-problems soak
 
 install: $(VENV)/.installed
 
@@ -49,6 +49,10 @@ bench-queue: install
 
 bench-problems: install
 	mkdir -p var && scripts/with-services $(PY) bench/problems/bench.py
+
+# Ten minutes of mixed API traffic on gunicorn + PostgreSQL + Redis + two workers (SOAK_SECONDS to change).
+soak: install
+	mkdir -p var && scripts/with-services $(PY) bench/soak/soak.py
 
 # Screenshots of the main pages (docs/screenshots/, shown in the README), taken from the demo server.
 screenshots: install chromium
