@@ -13,6 +13,7 @@ import pytest
 import redis
 from django.db import connection, connections
 from django.db.models import Count
+from django.utils import timezone
 
 from common.throttling import SubmitThrottle
 from tickets.models import Status, Ticket, TicketEvent
@@ -148,3 +149,64 @@ def test_postgresql_restarted_under_load_answers_503_then_recovers_and_loses_not
         half_written=half_written, routed_after=routed, lost=len(accepted) - stored,
     )  # fmt: skip
     assert stored == len(accepted) and half_written == 0 and routed == len(accepted)
+
+
+class HeldInbox:
+    """An SMTP server that holds the first message's DATA until released, then refuses it (421): the client
+    died mid-send, nothing was delivered. Later messages are accepted."""
+
+    def __init__(self):
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        self.delivered = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        if not self.holding.is_set():
+            self.holding.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.05)
+            return "421 closing: the client went away"
+        self.delivered.append(envelope.content)
+        return "250 OK"
+
+
+def test_a_worker_killed_in_the_middle_of_an_email_send_sends_it_exactly_once_later(world, tmp_path):
+    from aiosmtpd.controller import Controller
+
+    from notifications.models import OutgoingEmail
+    from notifications.services import email_queue, send_due
+
+    from ..conftest import free_port
+
+    redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).flushdb()
+    inbox = HeldInbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    mail = {"EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}", "QIHU_BROKER_VISIBILITY_TIMEOUT": "3"}
+    log = tmp_path / "worker.log"
+    worker = start_worker(log, **mail)
+    try:
+        # Outside a transaction the outbox enqueues the send at once.
+        email_id = email_queue(key="kill-test", to=["head@example.cn"], subject="督办提醒", text="请尽快办理。").pk
+        wait_for(inbox.holding.is_set, timeout=60)  # the worker is inside the SMTP conversation
+        worker.kill()
+        worker.wait()
+        inbox.release.set()
+        assert OutgoingEmail.objects.get(pk=email_id).status == OutgoingEmail.Status.SENDING  # not lost, not sent
+        worker = start_worker(log, **mail)  # the redelivered task finds it claimed and leaves it
+        time.sleep(6)
+        assert inbox.delivered == []
+        OutgoingEmail.objects.filter(pk=email_id).update(next_attempt_at=timezone.now() - timedelta(minutes=11))
+        assert send_due() == 1  # the outbox sweeper: a send stuck since its worker died is tried again
+        wait_for(lambda: OutgoingEmail.objects.get(pk=email_id).status == OutgoingEmail.Status.SENT, timeout=60)
+        time.sleep(2)
+        report(
+            "worker killed mid-send", queued=1, delivered=len(inbox.delivered), lost=0, twice=len(inbox.delivered) - 1
+        )
+        assert len(inbox.delivered) == 1
+    finally:
+        inbox.release.set()
+        stop_worker(worker)
+        smtp.stop()
