@@ -155,9 +155,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Status",
+        "ProblemStatusEnum": "problems.models.ProblemStatus",
         "TicketLevelEnum": "tickets.models.Level",
         "SupervisionRaiseEnum": "tickets.api.serializers.SUPERVISION_RAISES",
     },
+    # Every operation's error answers (400/401/403/404/409/429/503), documented once: common/schema.py.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "common.schema.document_errors"],
 }
 
 CACHES = {

@@ -100,6 +100,7 @@ class QueueApi(generics.ListAPIView):
 
     serializer_class = TicketListOutput
     filterset_class = TicketFilter
+    pagination_class = MostUrgentFirst  # for the schema; `paginator` picks the order per caller
 
     @property
     def paginator(self):
