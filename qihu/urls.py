@@ -5,6 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from common.views import healthz
 
+handler404 = "common.api.api_not_found"
+handler500 = "common.api.api_server_error"
+
 urlpatterns = [
     path("", include("tickets.web.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),

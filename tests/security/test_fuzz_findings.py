@@ -2,7 +2,18 @@
 
 from django.core.management import call_command
 
+from tests.conftest import api
+
 
 def test_the_schema_generates_without_warnings(tmp_path):
     """Name clashes between the tickets' and the problems' serializers made drf-spectacular merge them."""
     call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+
+def test_an_unknown_api_url_answers_json_and_a_page_url_html(world):
+    response = api(world.company_user).get("/api/v1/tickets/abc/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
+    page = api(world.company_user).get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
