@@ -4,7 +4,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
-from rest_framework import status
+from rest_framework import pagination, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -22,6 +23,34 @@ def exception_handler(exc, context):
             headers={"Retry-After": "5"},
         )
     return drf_exception_handler(exc, context)
+
+
+class CursorPagination(pagination.CursorPagination):
+    """Cursor pagination (no COUNT over the table) that refuses a malformed `page_size` with 400.
+
+    DRF falls back to the default page size on `page_size=abc` or `0`, hiding a client's mistake; a size
+    above the maximum is still cut to the maximum, as documented.
+    """
+
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+            raise ValidationError({self.page_size_query_param: [_("每页条数须为正整数。")]})
+        return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = f"每页条数（1–{self.max_page_size}，更大按 {self.max_page_size}）"
+        return parameters
 
 
 def api_not_found(request, exception=None):

@@ -3,10 +3,10 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api import CursorPagination
 from departments.models import Department
 from tickets.access import access_for
 from tickets.models import Reply
@@ -17,9 +17,6 @@ from .models import OwnerKind, Problem, ProblemEvent, ProblemMember, ProblemStat
 
 class LargestFirst(CursorPagination):
     ordering = ("-company_count", "-id")
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 class ProblemOwnerOutput(serializers.Serializer):

@@ -6,11 +6,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import Role
+from common.api import CursorPagination
 from common.errors import DomainError, NotFound, NotPermitted
 from common.throttling import SubmitThrottle
 
@@ -25,9 +25,6 @@ class NewestFirst(CursorPagination):
     """Cursor pagination: no COUNT over the whole table, constant cost per page."""
 
     ordering = ("-created_at", "-id")
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 class MostUrgentFirst(NewestFirst):
