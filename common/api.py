@@ -4,7 +4,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
-from rest_framework import pagination, status
+from rest_framework import pagination, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -65,3 +65,16 @@ def api_server_error(request):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("服务器内部错误，请稍后重试。"), "code": "server_error"}, status=500)
     return defaults.server_error(request)
+
+
+class CodeField(serializers.SlugRelatedField):
+    """An object by its code. A code with a NUL character is invalid input (400), not a database error.
+
+    PostgreSQL text cannot hold NUL: DRF's CharField refuses it, its SlugRelatedField sends it to the
+    database, which answered with a 500 (found by the API fuzz run).
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -6,7 +6,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import CursorPagination
+from common.api import CodeField, CursorPagination
 from departments.models import Department
 from tickets.access import access_for
 from tickets.models import Reply
@@ -91,9 +91,7 @@ class ProblemDetailApi(APIView):
 
 class ProblemConfirmInput(serializers.Serializer):
     owner_kind = serializers.ChoiceField(choices=OwnerKind.choices)
-    owner_department = serializers.SlugRelatedField(
-        slug_field="code", queryset=Department.objects.all(), required=False, allow_null=True
-    )
+    owner_department = CodeField(slug_field="code", queryset=Department.objects.all(), required=False, allow_null=True)
     due_date = serializers.DateField()
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.roles import Role
+from common.api import CodeField
 from departments.models import Department
 from triage.models import Category
 
@@ -31,7 +32,7 @@ class CodeNameSerializer(serializers.Serializer):
 class TicketCreateInput(serializers.Serializer):
     title = serializers.CharField(max_length=200, label=_("标题"))
     description = serializers.CharField(max_length=5000, label=_("诉求内容"))
-    category = serializers.SlugRelatedField(
+    category = CodeField(
         slug_field="code", queryset=Category.objects.filter(active=True), required=False, allow_null=True,
         label=_("分类"),
     )  # fmt: skip
@@ -43,7 +44,7 @@ class TicketCreateInput(serializers.Serializer):
 
 
 def _department_field(**kwargs):
-    return serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.filter(active=True), **kwargs)
+    return CodeField(slug_field="code", queryset=Department.objects.filter(active=True), **kwargs)
 
 
 class ActionInput(serializers.Serializer):
@@ -80,7 +81,7 @@ class BodyInput(ActionInput):
 class DispatchInput(ActionInput):
     lead = _department_field(label=_("主办部门"))
     assisting = _department_field(many=True, required=False, label=_("协办部门"))
-    category = serializers.SlugRelatedField(
+    category = CodeField(
         slug_field="code", queryset=Category.objects.filter(active=True), required=False, label=_("分类")
     )
     note = _note()

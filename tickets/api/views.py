@@ -64,6 +64,8 @@ class TicketListCreateApi(generics.ListAPIView):
         key = request.headers.get("Idempotency-Key", "").strip() or None
         if key and len(key) > 100:
             raise DomainError(_("Idempotency-Key 过长（最多100个字符）。"))
+        if key and not key.isprintable():  # a NUL cannot be stored (PostgreSQL), nor looked up
+            raise DomainError(_("Idempotency-Key 含有不可见字符。"))
         ticket, created = services.ticket_create(
             submitter=request.user, idempotency_key=key, source=Source.API, **data.validated_data
         )
