@@ -1,11 +1,14 @@
 """API glue shared by every app: one error format for domain and framework errors."""
 
+import math
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import pagination, serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -21,6 +24,13 @@ def exception_handler(exc, context):
             {"detail": _("服务暂时不可用，请稍后重试。"), "code": "unavailable"},
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "5"},
+        )
+    if isinstance(exc, Throttled):
+        wait = max(1, math.ceil(exc.wait or 1))
+        return Response(
+            {"detail": _("请求过于频繁，请 %(seconds)d 秒后再试。") % {"seconds": wait}, "code": "throttled"},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(wait)},
         )
     return drf_exception_handler(exc, context)
 
@@ -51,6 +61,17 @@ class CursorPagination(pagination.CursorPagination):
                 parameter["schema"] = {"type": "integer", "minimum": 1}
                 parameter["description"] = f"每页条数（1–{self.max_page_size}，更大按 {self.max_page_size}）"
         return parameters
+
+
+def api_bad_request(request, exception=None):
+    """Django's 400 (a SuspiciousOperation): too large a form → 413, in Chinese; JSON under /api/."""
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        message, code, status_code = _("提交的内容过大或字段过多，请精简后重试。"), "too_large", 413
+    else:
+        message, code, status_code = _("请求无效。"), "bad_request", 400
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "code": code}, status=status_code)
+    return HttpResponse(message, status=status_code, content_type="text/plain; charset=utf-8")
 
 
 def api_not_found(request, exception=None):

@@ -28,6 +28,7 @@ class ApiDocsView(SpectacularSwaggerSplitView):
         return response
 
 
+handler400 = "common.api.api_bad_request"
 handler404 = "common.api.api_not_found"
 handler500 = "common.api.api_server_error"
 
