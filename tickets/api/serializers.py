@@ -23,6 +23,11 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
 
 
+def mask_name(name: str) -> str:
+    """张三 → 张*, 欧阳娜娜 → 欧***: the family name only."""
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else name
+
+
 class CodeNameSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
@@ -271,6 +276,7 @@ class EvaluationOutput(serializers.ModelSerializer):
 
 class TicketDetailOutput(TicketListOutput):
     assisting_departments = serializers.SerializerMethodField()
+    contact_name = serializers.SerializerMethodField()
     contact_phone = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
     events = EventOutput(many=True, read_only=True)
@@ -297,6 +303,11 @@ class TicketDetailOutput(TicketListOutput):
     def get_assisting_departments(self, ticket):
         rows = [a for a in ticket.assignments.all() if a.role == "assist" and a.active]
         return AssignmentOutput(rows, many=True).data
+
+    def get_contact_name(self, ticket) -> str:
+        if self._roles(ticket) & HANDLING_PATH:
+            return ticket.contact_name
+        return mask_name(ticket.contact_name)
 
     def get_contact_phone(self, ticket) -> str:
         if self._roles(ticket) & HANDLING_PATH or not ticket.contact_phone:
