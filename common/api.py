@@ -1,8 +1,14 @@
 """API glue shared by every app: one error format for domain and framework errors."""
 
+import math
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import status
+from django.views import defaults
+from rest_framework import pagination, serializers, status
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -19,4 +25,77 @@ def exception_handler(exc, context):
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "5"},
         )
+    if isinstance(exc, Throttled):
+        wait = max(1, math.ceil(exc.wait or 1))
+        return Response(
+            {"detail": _("请求过于频繁，请 %(seconds)d 秒后再试。") % {"seconds": wait}, "code": "throttled"},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(wait)},
+        )
     return drf_exception_handler(exc, context)
+
+
+class CursorPagination(pagination.CursorPagination):
+    """Cursor pagination (no COUNT over the table) that refuses a malformed `page_size` with 400.
+
+    DRF falls back to the default page size on `page_size=abc` or `0`, hiding a client's mistake; a size
+    above the maximum is still cut to the maximum, as documented.
+    """
+
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+            raise ValidationError({self.page_size_query_param: [_("每页条数须为正整数。")]})
+        return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = f"每页条数（1–{self.max_page_size}，更大按 {self.max_page_size}）"
+        return parameters
+
+
+def api_bad_request(request, exception=None):
+    """Django's 400 (a SuspiciousOperation): too large a form → 413, in Chinese; JSON under /api/."""
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        message, code, status_code = _("提交的内容过大或字段过多，请精简后重试。"), "too_large", 413
+    else:
+        message, code, status_code = _("请求无效。"), "bad_request", 400
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "code": code}, status=status_code)
+    return HttpResponse(message, status=status_code, content_type="text/plain; charset=utf-8")
+
+
+def api_not_found(request, exception=None):
+    """Django's 404 for an unknown URL: JSON `{"detail","code"}` under /api/, the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("接口不存在。"), "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def api_server_error(request):
+    """An unexpected error: JSON under /api/ (never a stack trace), the plain 500 page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("服务器内部错误，请稍后重试。"), "code": "server_error"}, status=500)
+    return defaults.server_error(request)
+
+
+class CodeField(serializers.SlugRelatedField):
+    """An object by its code. A code with a NUL character is invalid input (400), not a database error.
+
+    PostgreSQL text cannot hold NUL: DRF's CharField refuses it, its SlugRelatedField sends it to the
+    database, which answered with a 500 (found by the API fuzz run).
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -9,6 +9,19 @@ from openpyxl.styles import Font
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# openpyxl writes a string that starts with "=" as a formula; Excel reads these prefixes as one when a
+# user edits the cell. Text from users (titles, company names) must stay text: formula injection.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(cells) -> None:
+    """A string that looks like a formula is kept as a text cell and shown as typed (quote prefix)."""
+    for cell in cells:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
+
 def xlsx_response(filename: str, sheets: list[tuple[str, list[str], list[list]]]) -> HttpResponse:
     book = Workbook()
     book.remove(book.active)
@@ -19,6 +32,7 @@ def xlsx_response(filename: str, sheets: list[tuple[str, list[str], list[list]]]
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append(row)
+            _as_text(sheet[sheet.max_row])
         for index, name in enumerate(header, start=1):
             width = max([len(str(name)) * 2, *(len(str(r[index - 1] or "")) for r in rows)])
             sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(60, width + 2)

@@ -3,10 +3,10 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api import CodeField, CursorPagination
 from departments.models import Department
 from tickets.access import access_for
 from tickets.models import Reply
@@ -17,19 +17,16 @@ from .models import OwnerKind, Problem, ProblemEvent, ProblemMember, ProblemStat
 
 class LargestFirst(CursorPagination):
     ordering = ("-company_count", "-id")
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
-class DepartmentOutput(serializers.Serializer):
+class ProblemOwnerOutput(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
 
 
 class ProblemListOutput(serializers.ModelSerializer):
     chain = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    owner_department = DepartmentOutput(read_only=True)
+    owner_department = ProblemOwnerOutput(read_only=True, allow_null=True)
     trend = serializers.CharField(read_only=True)
 
     class Meta:
@@ -41,7 +38,7 @@ class ProblemListOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class MemberOutput(serializers.ModelSerializer):
+class ProblemMemberOutput(serializers.ModelSerializer):
     id = serializers.IntegerField(source="ticket.id")
     number = serializers.CharField(source="ticket.number")
     title = serializers.CharField(source="ticket.title")
@@ -54,8 +51,8 @@ class MemberOutput(serializers.ModelSerializer):
         fields = ["id", "number", "title", "status", "company", "created_at", "source"]
 
 
-class EventOutput(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None)
+class ProblemEventOutput(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None, allow_null=True)
 
     class Meta:
         model = ProblemEvent
@@ -63,9 +60,9 @@ class EventOutput(serializers.ModelSerializer):
 
 
 class ProblemDetailOutput(ProblemListOutput):
-    members = MemberOutput(many=True, read_only=True)
-    events = EventOutput(many=True, read_only=True)
-    merged_into = serializers.PrimaryKeyRelatedField(read_only=True)
+    members = ProblemMemberOutput(many=True, read_only=True)
+    events = ProblemEventOutput(many=True, read_only=True)
+    merged_into = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta(ProblemListOutput.Meta):
         fields = [*ProblemListOutput.Meta.fields, "merged_into", "members", "events"]
@@ -92,47 +89,45 @@ class ProblemDetailApi(APIView):
         return detail_response(request, services.problem_get(access=access_for(request.user), problem_id=pk))
 
 
-class ConfirmInput(serializers.Serializer):
+class ProblemConfirmInput(serializers.Serializer):
     owner_kind = serializers.ChoiceField(choices=OwnerKind.choices)
-    owner_department = serializers.SlugRelatedField(
-        slug_field="code", queryset=Department.objects.all(), required=False, allow_null=True
-    )
+    owner_department = CodeField(slug_field="code", queryset=Department.objects.all(), required=False, allow_null=True)
     due_date = serializers.DateField()
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class MergeInput(serializers.Serializer):
+class ProblemMergeInput(serializers.Serializer):
     into = serializers.IntegerField(help_text=_("并入的共性问题编号"))
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class SplitInput(serializers.Serializer):
+class ProblemSplitInput(serializers.Serializer):
     tickets = serializers.ListField(child=serializers.IntegerField(), min_length=1)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class DismissInput(serializers.Serializer):
+class ProblemDismissInput(serializers.Serializer):
     note = serializers.CharField(max_length=2000)
 
 
-class AnswerInput(serializers.Serializer):
+class ProblemAnswerInput(serializers.Serializer):
     body = serializers.CharField(max_length=5000)
     result = serializers.ChoiceField(choices=Reply.Result.choices, default=Reply.Result.RESOLVED)
     basis = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
-class SkippedOutput(serializers.Serializer):
+class ProblemSkippedOutput(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.CharField()
     status = serializers.CharField()
     reason = serializers.CharField()
 
 
-class AnswerOutput(serializers.Serializer):
+class ProblemAnswerOutput(serializers.Serializer):
     problem = ProblemListOutput()
     answered = serializers.ListField(child=serializers.IntegerField())
-    skipped = SkippedOutput(many=True)
+    skipped = ProblemSkippedOutput(many=True)
 
 
 class _ActionApi(APIView):
@@ -144,19 +139,19 @@ class _ActionApi(APIView):
         return self.act(request, pk, data.validated_data)
 
 
-@extend_schema(request=ConfirmInput, responses=ProblemDetailOutput)
+@extend_schema(request=ProblemConfirmInput, responses=ProblemDetailOutput)
 class ProblemConfirmApi(_ActionApi):
-    input_serializer = ConfirmInput
+    input_serializer = ProblemConfirmInput
 
     def act(self, request, pk, data):
         return detail_response(request, services.problem_confirm(actor=request.user, problem_id=pk, **data))
 
 
-@extend_schema(request=MergeInput, responses=ProblemDetailOutput)
+@extend_schema(request=ProblemMergeInput, responses=ProblemDetailOutput)
 class ProblemMergeApi(_ActionApi):
     """Merge this problem into `into`; answers with the problem merged into."""
 
-    input_serializer = MergeInput
+    input_serializer = ProblemMergeInput
 
     def act(self, request, pk, data):
         into = services.problem_merge(
@@ -165,11 +160,11 @@ class ProblemMergeApi(_ActionApi):
         return detail_response(request, into)
 
 
-@extend_schema(request=SplitInput, responses=ProblemDetailOutput)
+@extend_schema(request=ProblemSplitInput, responses=ProblemDetailOutput)
 class ProblemSplitApi(_ActionApi):
     """Move the given tickets out into a new candidate problem; answers with the new problem."""
 
-    input_serializer = SplitInput
+    input_serializer = ProblemSplitInput
 
     def act(self, request, pk, data):
         new = services.problem_split(
@@ -178,20 +173,20 @@ class ProblemSplitApi(_ActionApi):
         return detail_response(request, new)
 
 
-@extend_schema(request=DismissInput, responses=ProblemDetailOutput)
+@extend_schema(request=ProblemDismissInput, responses=ProblemDetailOutput)
 class ProblemDismissApi(_ActionApi):
-    input_serializer = DismissInput
+    input_serializer = ProblemDismissInput
 
     def act(self, request, pk, data):
         return detail_response(request, services.problem_dismiss(actor=request.user, problem_id=pk, note=data["note"]))
 
 
-@extend_schema(request=AnswerInput, responses=AnswerOutput)
+@extend_schema(request=ProblemAnswerInput, responses=ProblemAnswerOutput)
 class ProblemAnswerApi(_ActionApi):
     """Answer a confirmed problem: each member ticket that can be answered gets its own reply event."""
 
-    input_serializer = AnswerInput
+    input_serializer = ProblemAnswerInput
 
     def act(self, request, pk, data):
         report = services.problem_answer(actor=request.user, problem_id=pk, **data)
-        return Response(AnswerOutput(report).data)
+        return Response(ProblemAnswerOutput(report).data)

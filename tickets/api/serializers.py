@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.roles import Role
+from common.api import CodeField
 from departments.models import Department
 from triage.models import Category
 
@@ -22,6 +23,11 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
 
 
+def mask_name(name: str) -> str:
+    """张三 → 张*, 欧阳娜娜 → 欧***: the family name only."""
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else name
+
+
 class CodeNameSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
@@ -31,7 +37,7 @@ class CodeNameSerializer(serializers.Serializer):
 class TicketCreateInput(serializers.Serializer):
     title = serializers.CharField(max_length=200, label=_("标题"))
     description = serializers.CharField(max_length=5000, label=_("诉求内容"))
-    category = serializers.SlugRelatedField(
+    category = CodeField(
         slug_field="code", queryset=Category.objects.filter(active=True), required=False, allow_null=True,
         label=_("分类"),
     )  # fmt: skip
@@ -43,7 +49,7 @@ class TicketCreateInput(serializers.Serializer):
 
 
 def _department_field(**kwargs):
-    return serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.filter(active=True), **kwargs)
+    return CodeField(slug_field="code", queryset=Department.objects.filter(active=True), **kwargs)
 
 
 class ActionInput(serializers.Serializer):
@@ -80,7 +86,7 @@ class BodyInput(ActionInput):
 class DispatchInput(ActionInput):
     lead = _department_field(label=_("主办部门"))
     assisting = _department_field(many=True, required=False, label=_("协办部门"))
-    category = serializers.SlugRelatedField(
+    category = CodeField(
         slug_field="code", queryset=Category.objects.filter(active=True), required=False, label=_("分类")
     )
     note = _note()
@@ -270,6 +276,7 @@ class EvaluationOutput(serializers.ModelSerializer):
 
 class TicketDetailOutput(TicketListOutput):
     assisting_departments = serializers.SerializerMethodField()
+    contact_name = serializers.SerializerMethodField()
     contact_phone = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
     events = EventOutput(many=True, read_only=True)
@@ -296,6 +303,11 @@ class TicketDetailOutput(TicketListOutput):
     def get_assisting_departments(self, ticket):
         rows = [a for a in ticket.assignments.all() if a.role == "assist" and a.active]
         return AssignmentOutput(rows, many=True).data
+
+    def get_contact_name(self, ticket) -> str:
+        if self._roles(ticket) & HANDLING_PATH:
+            return ticket.contact_name
+        return mask_name(ticket.contact_name)
 
     def get_contact_phone(self, ticket) -> str:
         if self._roles(ticket) & HANDLING_PATH or not ticket.contact_phone:

@@ -6,11 +6,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import Role
+from common.api import CursorPagination
 from common.errors import DomainError, NotFound, NotPermitted
 from common.throttling import SubmitThrottle
 
@@ -25,9 +25,6 @@ class NewestFirst(CursorPagination):
     """Cursor pagination: no COUNT over the whole table, constant cost per page."""
 
     ordering = ("-created_at", "-id")
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 class MostUrgentFirst(NewestFirst):
@@ -67,6 +64,8 @@ class TicketListCreateApi(generics.ListAPIView):
         key = request.headers.get("Idempotency-Key", "").strip() or None
         if key and len(key) > 100:
             raise DomainError(_("Idempotency-Key 过长（最多100个字符）。"))
+        if key and not key.isprintable():  # a NUL cannot be stored (PostgreSQL), nor looked up
+            raise DomainError(_("Idempotency-Key 含有不可见字符。"))
         ticket, created = services.ticket_create(
             submitter=request.user, idempotency_key=key, source=Source.API, **data.validated_data
         )
@@ -100,6 +99,7 @@ class QueueApi(generics.ListAPIView):
 
     serializer_class = TicketListOutput
     filterset_class = TicketFilter
+    pagination_class = MostUrgentFirst  # for the schema; `paginator` picks the order per caller
 
     @property
     def paginator(self):
