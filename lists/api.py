@@ -15,12 +15,12 @@ from . import services
 from .models import ItemStatus, Kind, ListItem, ListItemEvent
 
 
-class NewestFirst(CursorPagination):
+class ListNewestFirst(CursorPagination):
     ordering = ("-created_at", "-id")
     page_size = 25
 
 
-class EventOutput(serializers.ModelSerializer):
+class ListItemEventOutput(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None)
 
     class Meta:
@@ -32,7 +32,7 @@ class ListItemOutput(serializers.ModelSerializer):
     chain = serializers.SlugRelatedField(slug_field="code", read_only=True)
     owner = serializers.SlugRelatedField(slug_field="code", read_only=True)
     tickets = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    events = EventOutput(many=True, read_only=True)
+    events = ListItemEventOutput(many=True, read_only=True)
 
     class Meta:
         model = ListItem
@@ -42,14 +42,14 @@ class ListItemOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class CreateInput(serializers.Serializer):
+class ListItemCreateInput(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     problem = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     tickets = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
 
 
-class ConvertInput(serializers.Serializer):
+class ListItemConvertInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[Kind.REFORM, Kind.SERVICE])
     owner = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.filter(active=True))
     due_date = serializers.DateField()
@@ -59,12 +59,12 @@ class ConvertInput(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class CompleteInput(serializers.Serializer):
+class ListItemCompleteInput(serializers.Serializer):
     output = serializers.CharField(max_length=300)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class DropInput(serializers.Serializer):
+class ListItemDropInput(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
@@ -87,7 +87,8 @@ class ListItemListCreateApi(generics.ListAPIView):
     """Demand, reform and service list items the caller may see (filters: kind, status, chain)."""
 
     serializer_class = ListItemOutput
-    pagination_class = NewestFirst
+    pagination_class = ListNewestFirst
+    queryset = ListItem.objects.none()  # (for the schema: the real one depends on the caller)
 
     def get_queryset(self):
         items = _items(self.request)
@@ -100,9 +101,9 @@ class ListItemListCreateApi(generics.ListAPIView):
             items = items.filter(chain__code=params["chain"][:50])
         return items
 
-    @extend_schema(request=CreateInput, responses={201: ListItemOutput})
+    @extend_schema(request=ListItemCreateInput, responses={201: ListItemOutput})
     def post(self, request):
-        data = CreateInput(data=request.data)
+        data = ListItemCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         item = services.list_item_create(
@@ -129,16 +130,16 @@ class _ActionApi(APIView):
         return _detail(request, pk)
 
 
-@extend_schema(request=ConvertInput, responses=ListItemOutput, summary="转化为改革清单或服务清单")
+@extend_schema(request=ListItemConvertInput, responses=ListItemOutput, summary="转化为改革清单或服务清单")
 class ListItemConvertApi(_ActionApi):
-    input_serializer, service = ConvertInput, services.list_item_convert
+    input_serializer, service = ListItemConvertInput, services.list_item_convert
 
 
-@extend_schema(request=CompleteInput, responses=ListItemOutput, summary="完成（告知相关企业）")
+@extend_schema(request=ListItemCompleteInput, responses=ListItemOutput, summary="完成（告知相关企业）")
 class ListItemCompleteApi(_ActionApi):
-    input_serializer, service = CompleteInput, services.list_item_complete
+    input_serializer, service = ListItemCompleteInput, services.list_item_complete
 
 
-@extend_schema(request=DropInput, responses=ListItemOutput, summary="不予采纳")
+@extend_schema(request=ListItemDropInput, responses=ListItemOutput, summary="不予采纳")
 class ListItemDropApi(_ActionApi):
-    input_serializer, service = DropInput, services.list_item_drop
+    input_serializer, service = ListItemDropInput, services.list_item_drop

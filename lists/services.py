@@ -46,10 +46,15 @@ def list_item_create(
 ) -> ListItem:
     """A demand-list item from a common problem and/or tickets the actor can see."""
     access = access_for(actor)
-    problem = problem_get(access=access, problem_id=problem_id) if problem_id else None
+    # A reference in the body that is unknown or unseen is a 400, as for any field.
+    unknown = DomainError(_("所列的共性问题或诉求不存在，或您无权查看。"), code="unknown_source")
+    try:
+        problem = problem_get(access=access, problem_id=problem_id) if problem_id else None
+    except NotFound:
+        raise unknown from None
     tickets = list(Ticket.objects.filter(visible_q(access), pk__in=ticket_ids))
     if len(tickets) != len(set(ticket_ids)):
-        raise NotFound()
+        raise unknown
     if problem is None and not tickets:
         raise DomainError(_("需求清单事项须来自共性问题或诉求。"), code="source_required")
     chains = {t.chain_id for t in tickets} - {None}

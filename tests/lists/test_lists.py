@@ -69,11 +69,11 @@ def test_a_demand_item_from_a_problem_becomes_a_reform_item_and_its_completion_r
 
 
 def test_who_may_create_convert_and_drop(world, problem, make_ticket):
-    assert create(world.company_user, problem=problem.pk).status_code == 404  # companies do not see problems
-    assert create(world.handler, problem=problem.pk).status_code == 404
+    assert create(world.company_user, problem=problem.pk).status_code == 400  # companies do not see problems
+    assert create(world.handler, problem=problem.pk).data["code"] == "unknown_source"
     ticket = make_ticket(Status.ACCEPTED)
     assert create(world.handler, tickets=[ticket.pk]).status_code == 403  # sees the ticket, may not decide
-    assert create(world.other_handler, tickets=[ticket.pk]).status_code == 404
+    assert create(world.other_handler, tickets=[ticket.pk]).status_code == 400
     assert create(world.dispatcher).status_code == 400  # from nothing
     item = create(world.dispatcher, tickets=[ticket.pk], title="用电报装“一件事”").data
     assert item["chain"] == world.chain.code and item["tickets"] == [ticket.pk]
