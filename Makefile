@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test chromium screenshots lint fmt clean bench-triage bench-sla bench-queue bench-problems soak
+.PHONY: install run test chromium cjk-font screenshots lint fmt clean bench-triage bench-sla bench-queue \
+	bench-problems bench-digests soak
 
 install: $(VENV)/.installed
 
@@ -25,13 +26,19 @@ run: install
 
 # The whole suite on real PostgreSQL and Redis servers started (and installed, if missing) for it, and
 # Debian's chromium for the browser tests.
-test: install chromium
+test: install chromium cjk-font
 	scripts/with-services $(PY) -m pytest $(PYTEST_ARGS)
 
 chromium:
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
 	  else echo "please install Debian's chromium (apt-get install chromium)"; exit 1; fi; }
+
+# The digests' charts have Chinese labels: Debian's Noto CJK fonts (without them the charts show boxes).
+cjk-font:
+	@fc-list 2>/dev/null | grep -qi "CJK" || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk; \
+	  else echo "please install Debian's fonts-noto-cjk (apt-get install fonts-noto-cjk)"; exit 1; fi; }
 
 # Benchmarks (bench/README.md): real servers, figures printed with how to re-run them.
 bench-triage: install
@@ -49,6 +56,9 @@ bench-queue: install
 
 bench-problems: install
 	mkdir -p var && scripts/with-services $(PY) bench/problems/bench.py
+
+bench-digests: install cjk-font
+	mkdir -p var && scripts/with-services $(PY) bench/digests/bench.py
 
 # Ten minutes of mixed API traffic on gunicorn + PostgreSQL + Redis + two workers (SOAK_SECONDS to change).
 soak: install

@@ -23,6 +23,8 @@ class OutgoingEmail(models.Model):
     subject = models.CharField(_("主题"), max_length=200)
     body_text = models.TextField(_("正文"))
     body_html = models.TextField(blank=True)
+    # Images the HTML shows by `cid:` reference (digest charts): [[content id, base64 PNG], …].
+    inline_images = models.JSONField(default=list, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     last_error = models.TextField(_("最近错误"), blank=True)

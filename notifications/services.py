@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
 from datetime import timedelta
+from email.mime.image import MIMEImage
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import SafeMIMEMultipart
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,14 +22,23 @@ STUCK_AFTER = timedelta(minutes=10)  # a send that never finished (its worker di
 TRANSIENT = (smtplib.SMTPException, OSError)
 
 
-def email_queue(*, key: str, to: list[str], subject: str, text: str, html: str = "") -> OutgoingEmail | None:
-    """Queue a message once per key; it is sent after the surrounding transaction commits."""
+def email_queue(
+    *, key: str, to: list[str], subject: str, text: str, html: str = "", images: dict[str, bytes] | None = None
+) -> OutgoingEmail | None:
+    """Queue a message once per key; it is sent after the surrounding transaction commits.
+
+    `images` maps content ids to PNG bytes that `html` shows as `<img src="cid:…">`.
+    """
     recipients = sorted({address for address in to if address})
     if not recipients:
         return None
+    inline = [[cid, base64.b64encode(png).decode("ascii")] for cid, png in (images or {}).items()]
     email, created = OutgoingEmail.objects.get_or_create(
-        key=key[:200], defaults={"to": recipients, "subject": subject[:200], "body_text": text, "body_html": html}
-    )
+        key=key[:200],
+        defaults={
+            "to": recipients, "subject": subject[:200], "body_text": text, "body_html": html, "inline_images": inline
+        },
+    )  # fmt: skip
     if created:
         transaction.on_commit(lambda: enqueue_send(email.pk), robust=True)
     return email
@@ -49,9 +61,10 @@ def email_send(*, email_id: int) -> str | None:
             return None
         email.status, email.attempts, email.next_attempt_at = OutgoingEmail.Status.SENDING, email.attempts + 1, now
         email.save(update_fields=["status", "attempts", "next_attempt_at"])
-    message = EmailMultiAlternatives(
+    message = RelatedEmail(
         email.subject, email.body_text, settings.DEFAULT_FROM_EMAIL, email.to, headers={"X-Qihu-Outbox": str(email.pk)}
     )
+    message.images = [(cid, base64.b64decode(data)) for cid, data in email.inline_images]
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
     try:
@@ -60,6 +73,26 @@ def email_send(*, email_id: int) -> str | None:
         return _failed(email, exc)
     OutgoingEmail.objects.filter(pk=email.pk).update(status=OutgoingEmail.Status.SENT, sent_at=timezone.now())
     return OutgoingEmail.Status.SENT
+
+
+class RelatedEmail(EmailMultiAlternatives):
+    """With inline images, the HTML alternative becomes multipart/related: the HTML, then each image with its
+    Content-ID, so mail clients show `cid:` images in place instead of as attachments."""
+
+    images: list[tuple[str, bytes]] = []
+
+    def _create_mime_attachment(self, content, mimetype):
+        part = super()._create_mime_attachment(content, mimetype)
+        if mimetype != "text/html" or not self.images:
+            return part
+        related = SafeMIMEMultipart(_subtype="related", encoding=self.encoding or settings.DEFAULT_CHARSET)
+        related.attach(part)
+        for cid, png in self.images:
+            image = MIMEImage(png, "png")
+            image.add_header("Content-ID", f"<{cid}>")
+            image.add_header("Content-Disposition", "inline", filename=f"{cid.split('@')[0]}.png")
+            related.attach(image)
+        return related
 
 
 def _failed(email: OutgoingEmail, exc: Exception) -> str:

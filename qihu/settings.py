@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "problems",
     "lists",
     "notifications",
+    "digests",
     "demo",
 ]
 
@@ -229,6 +230,11 @@ CELERY_BEAT_SCHEDULE = {
     "every-ten-minutes-close-unevaluated": {
         "task": "tickets.close_unevaluated",
         "schedule": crontab(minute="*/10"),
+    },
+    # Weekly digests of the week that just ended, Monday 08:00 city time (CELERY_TIMEZONE); once per person.
+    "weekly-digests": {
+        "task": "digests.send_week",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
     },
     # Common problems: the full detection over the rolling window, after the triage model's retraining.
     "nightly-detect-common-problems": {

@@ -38,6 +38,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("digests/", include("digests.urls")),
     path("api/v1/problems/", include("problems.urls")),
     path("api/v1/lists/", include("lists.urls")),
     path("api/v1/", include("tickets.api.urls")),

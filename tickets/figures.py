@@ -79,6 +79,11 @@ class PeriodFigures(Figures):
     start: datetime | None = None  # the first instant of the week or month (city time)
 
 
+def overdue_q(now: datetime) -> Q:
+    """Tickets late now: waiting to be accepted or being handled past their deadline (on hold: clock paused)."""
+    return Q(status__in=[Status.ASSIGNED, Status.ACCEPTED], due_at__lt=now)
+
+
 def _counted(tickets: str = "ticket__") -> Q:
     """Tickets that count in the figures (path prefix from the model queried)."""
     excluded = settings.QIHU["FIGURES_EXCLUDE_TYPES"]
@@ -131,7 +136,7 @@ def _counts(*, start: datetime, end: datetime, now: datetime, step: str | None =
         closed=Count("pk"), unevaluated=Count("pk", filter=Q(close_reason="unevaluated")),
     )  # fmt: skip
     if not step:  # a state of now, not of a period
-        overdue = tickets.filter(status__in=[Status.ASSIGNED, Status.ACCEPTED], due_at__lt=now)
+        overdue = tickets.filter(overdue_q(now))
         yield from grouped(overdue, "lead_department", "due_at", overdue=Count("pk"))
 
 
@@ -191,3 +196,12 @@ def _rank(members: list[DepartmentFigures]) -> None:
     for position, figures in enumerate(ranked, start=1):
         figures.rank = position
     members.sort(key=lambda f: (f.rank is None, f.rank or 0, f.department.code))
+
+
+def tier_totals(tiers: dict[str, list[DepartmentFigures]]) -> dict[str, Figures]:
+    """A tier's figures as one: its departments' counts added up, the rates computed from the sums."""
+    totals = {code: Figures() for code in tiers}
+    for code, members in tiers.items():
+        for figures in members:
+            totals[code].add(figures.counts)
+    return totals

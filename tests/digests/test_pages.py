@@ -1,0 +1,73 @@
+"""The preview and settings pages, the charts without a CJK font, the beat schedule."""
+
+from datetime import datetime
+from io import BytesIO
+
+from django.conf import settings
+from PIL import Image
+
+from digests import charts
+from digests.content import previous_week
+from digests.models import DigestSubscription
+
+from .conftest import CITY, SCRIPT_TITLE
+
+
+def test_preview_shows_the_digest_the_official_would_get(world, week_history, client):
+    client.force_login(world.dept_head)
+    page = client.get("/digests/preview/", {"week": "2026-11-02"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "国网衢州供电公司 · 部门简报" in html and "本周新派单：5" in html
+    assert 'src="data:image/png;base64,' in html and "cid:" not in html
+    assert SCRIPT_TITLE not in html and "&lt;script&gt;" in html
+
+
+def test_preview_of_one_kind_and_of_roles_without_a_digest(world, week_history, client):
+    from accounts.roles import Role
+    from tests.factories import member
+
+    member(world.supervisor, world.lead, Role.DEPT_HEAD)
+    client.force_login(world.supervisor)
+    html = client.get("/digests/preview/", {"week": "2026-11-02", "kind": "city"}).content.decode()
+    assert "全市简报" in html and "部门简报</h2>" not in html
+    client.force_login(world.handler)
+    assert "您的角色没有每周简报" in client.get("/digests/preview/").content.decode()
+    client.force_login(world.company_user)
+    assert client.get("/digests/preview/").status_code == 403
+    assert client.get("/digests/settings/").status_code == 403
+
+
+def test_the_dashboard_links_to_the_preview(world, client):
+    client.force_login(world.supervisor)
+    assert 'href="/digests/preview/"' in client.get("/dashboard/").content.decode()
+
+
+def test_settings_page_opts_out_and_back_in(world, client):
+    client.force_login(world.dept_head)
+    page = client.get("/digests/settings/")
+    assert page.status_code == 200 and "部门简报" in page.content.decode() and "全市简报" not in page.content.decode()
+    assert client.post("/digests/settings/", {}).status_code == 302  # the box unticked
+    choice = DigestSubscription.objects.get(user=world.dept_head)
+    assert (choice.department, choice.chain, choice.city) == (False, True, True)
+    client.post("/digests/settings/", {"department": "on"})
+    choice.refresh_from_db()
+    assert choice.department
+
+
+def test_charts_without_a_cjk_font_are_still_png():
+    assert charts.cjk_font(()) is None
+    png = charts.counts_chart([("要素保障-用能", 5), ("融资金融", 2)], font=None)
+    image = Image.open(BytesIO(png))
+    assert image.format == "PNG" and image.width == 640
+    assert charts.cjk_font() is not None  # fonts-noto-cjk is installed here (make test installs it)
+
+
+def test_beat_sends_monday_0800_city_time_the_week_just_ended():
+    entry = settings.CELERY_BEAT_SCHEDULE["weekly-digests"]
+    schedule = entry["schedule"]
+    assert entry["task"] == "digests.send_week"
+    assert (schedule.hour, schedule.minute, schedule.day_of_week) == ({8}, {0}, {1})
+    assert settings.CELERY_TIMEZONE == "Asia/Shanghai"
+    assert previous_week(datetime(2026, 11, 9, 8, 0, tzinfo=CITY)).isoformat() == "2026-11-02"
+    assert previous_week(datetime(2026, 11, 15, 23, 59, tzinfo=CITY)).isoformat() == "2026-11-02"
