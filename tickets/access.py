@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import JSONObject
 
 from accounts.roles import Role
 
@@ -31,15 +32,36 @@ class Access:
 SYSTEM = Access(None, None, True, frozenset(), frozenset(), frozenset(), frozenset({Role.SYSTEM}))
 
 
+MEMBERSHIP_COLUMNS = ("department_id", "role", "department__chain_id")
+
+
+def memberships_rows(user_ref) -> QuerySet:
+    """A subquery of the memberships of `user_ref` (an OuterRef), one JSON object of MEMBERSHIP_COLUMNS each:
+    read with the user in one query (`accounts.authentication.TokenAuthentication`), given to `remember`."""
+    from departments.models import Membership
+
+    columns = {f"c{i}": column for i, column in enumerate(MEMBERSHIP_COLUMNS)}
+    return Membership.objects.filter(user=user_ref).order_by().values(row=JSONObject(**columns))
+
+
+def remember_memberships(user, rows: list[dict]) -> None:
+    """The memberships read by `memberships_rows`: `access_for` uses them instead of a query of its own."""
+    user._qihu_memberships = [tuple(row[f"c{i}"] for i in range(len(MEMBERSHIP_COLUMNS))) for row in rows]
+
+
 def access_for(user) -> Access:
-    """The user's standing, read once per request (one query) and kept on the user object."""
+    """The user's standing, read once per request (one query, or none after token authentication) and kept on
+    the user object."""
     if user is None:
         return SYSTEM
     cached = getattr(user, "_qihu_access", None)
     if cached is not None:
         return cached
     departments, heads, chains, global_roles = set(), set(), set(), set()
-    for dept_id, role, chain_id in user.memberships.values_list("department_id", "role", "department__chain_id"):
+    memberships = getattr(user, "_qihu_memberships", None)
+    if memberships is None:
+        memberships = user.memberships.values_list(*MEMBERSHIP_COLUMNS)
+    for dept_id, role, chain_id in memberships:
         if role in (Role.HANDLER, Role.DEPT_HEAD):
             departments.add(dept_id)
             if role == Role.DEPT_HEAD:
