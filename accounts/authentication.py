@@ -1,11 +1,11 @@
 """Token authentication that reads the user's memberships with the token (one query per API request, not two)."""
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef
+from django.db.models import JSONField
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from tickets.access import memberships_rows, remember_memberships
+from tickets.access import memberships_sql, remember_memberships
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -15,12 +15,10 @@ class TokenAuthentication(authentication.TokenAuthentication):
 
     def authenticate_credentials(self, key):
         model = self.get_model()
+        # The token's table is the query's base table: its alias is its name.
+        memberships = RawSQL(memberships_sql(f'"{model._meta.db_table}"."user_id"'), (), output_field=JSONField())
         try:
-            token = (
-                model.objects.select_related("user")
-                .annotate(memberships=ArraySubquery(memberships_rows(OuterRef("user_id"))))
-                .get(key=key)
-            )
+            token = model.objects.select_related("user").annotate(memberships=memberships).get(key=key)
         except model.DoesNotExist:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         if not token.user.is_active:

