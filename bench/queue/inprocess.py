@@ -86,5 +86,7 @@ if args.profile:
     profiler.enable()
     run(deep)
     profiler.disable()
+    if os.environ.get("PROFILE_OUT"):
+        profiler.dump_stats(os.environ["PROFILE_OUT"])
     stats = pstats.Stats(profiler)
     stats.sort_stats(args.sort).print_stats(args.top)
