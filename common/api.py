@@ -7,6 +7,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import pagination, serializers, status
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.response import Response
@@ -99,3 +100,18 @@ class CodeField(serializers.SlugRelatedField):
         if isinstance(data, str) and "\x00" in data:
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend; a request with no parameter but the paginator's is not filtered at all.
+
+    With no filter named, every filter is empty and the filter set returns the queryset unchanged, but building
+    it (a deep copy of every filter, a form bound and validated) cost about a millisecond per list page.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        paginator = getattr(view, "paginator", None)
+        own = {getattr(paginator, name, None) for name in ("cursor_query_param", "page_size_query_param")}
+        if all(name in own for name in request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)

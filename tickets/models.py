@@ -219,19 +219,33 @@ class Ticket(models.Model):
 
     @property
     def number(self) -> str:
-        """Human-facing number: QH, the city-local filing date, the id (e.g. QH20261123-42)."""
-        return f"QH{self.created_at.astimezone(CITY_TZ):%Y%m%d}-{self.id}"
+        return ticket_number(self.id, self.created_at)
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
     def light(self, now=None):
-        """Traffic light of the running stage; paused time (on hold) is frozen where the pause began."""
-        if self.status not in (Status.ASSIGNED, Status.ACCEPTED, Status.ON_HOLD):
-            return None
-        at = self.hold_started_at if self.status == Status.ON_HOLD else (now or timezone.now())
-        return light_at(at, yellow_at=self.yellow_at, due_at=self.due_at)
+        return ticket_light(self.status, self.hold_started_at, self.yellow_at, self.due_at, now)
+
+
+def ticket_number(ticket_id: int, created_at) -> str:
+    """Human-facing number: QH, the city-local filing date, the id (e.g. QH20261123-42)."""
+    return f"QH{created_at.astimezone(CITY_TZ):%Y%m%d}-{ticket_id}"
+
+
+LIT = frozenset({Status.ASSIGNED, Status.ACCEPTED, Status.ON_HOLD})
+
+
+def ticket_light(status: str, hold_started_at, yellow_at, due_at, now=None):
+    """Traffic light of the running stage; paused time (on hold) is frozen where the pause began.
+
+    Of a ticket's columns, for the list rows that are read as values, not model instances.
+    """
+    if status not in LIT:
+        return None
+    at = hold_started_at if status == Status.ON_HOLD else (now or timezone.now())
+    return light_at(at, yellow_at=yellow_at, due_at=due_at)
 
 
 class Assignment(models.Model):

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +15,8 @@ from departments.models import Department
 from triage.models import Category
 
 from ..access import access_for, roles_for
-from ..models import Evaluation, Reply, Status, Supervision, Ticket
+from ..models import Evaluation, Reply, Status, Supervision, Ticket, ticket_light, ticket_number
+from ..selectors import code_name
 from ..transitions import allowed_actions
 
 # Who works the ticket sees personal data in full; everyone else sees it masked (DESIGN.md §1).
@@ -189,6 +193,20 @@ class CodeNameField(serializers.Field):
 STATUS_LABELS = dict(Status.choices)
 
 
+@dataclass(frozen=True)
+class RowContext:
+    now: datetime
+    tz: tzinfo
+    labels: dict[str, str]
+
+    def datetime(self, value: datetime | None) -> str | None:
+        """As DRF's DateTimeField writes it: ISO 8601 in the current time zone, UTC as Z."""
+        if value is None:
+            return None
+        text = value.astimezone(self.tz).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 class TicketListOutput(serializers.ModelSerializer):
     number = serializers.CharField(read_only=True)
     # Not source="get_status_display": that rebuilds the choices dict on every row (hashing every lazy label
@@ -209,6 +227,47 @@ class TicketListOutput(serializers.ModelSerializer):
             "accept_deadline", "handle_deadline", "evaluate_deadline", "due_at", "light", "merged_into",
             "version", "created_at", "updated_at",
         ]  # fmt: skip
+
+    def to_representation(self, ticket):
+        """A list row (a dict from `selectors.as_rows`) in plain Python; a model instance (the detail and the
+        pending serializers) through DRF's fields. Same keys, same values: DRF's per-field machinery over 24
+        fields was half of a queue page's time (DESIGN.md §11; tests/tickets/test_list_rows.py pins both)."""
+        if not isinstance(ticket, dict):
+            return super().to_representation(ticket)
+        page = self.context.get("_rows")
+        if page is None:  # once per page: the clock, the time zone and the status labels of the request
+            page = self.context["_rows"] = RowContext(
+                self.context.setdefault("now", timezone.now()),
+                timezone.get_current_timezone(),
+                {value: str(label) for value, label in STATUS_LABELS.items()},
+            )
+        status, when = ticket["status"], page.datetime
+        return {
+            "id": ticket["id"],
+            "number": ticket_number(ticket["id"], ticket["created_at"]),
+            "title": ticket["title"],
+            "status": status,
+            "status_display": page.labels.get(status, status),
+            "company": {"id": ticket["company_id"], "name": ticket["company_name"]},
+            "category": code_name("category", ticket["category_id"]),
+            "request_type": ticket["request_type"],
+            "priority": ticket["priority"],
+            "difficulty": ticket["difficulty"],
+            "level": ticket["level"],
+            "chain": code_name("chain", ticket["chain_id"]),
+            "district": code_name("department", ticket["district_id"]),
+            "lead_department": code_name("department", ticket["lead_department_id"]),
+            "supervision_level": ticket["supervision_level"],
+            "accept_deadline": when(ticket["accept_deadline"]),
+            "handle_deadline": when(ticket["handle_deadline"]),
+            "evaluate_deadline": when(ticket["evaluate_deadline"]),
+            "due_at": when(ticket["due_at"]),
+            "light": ticket_light(status, ticket["hold_started_at"], ticket["yellow_at"], ticket["due_at"], page.now),
+            "merged_into": ticket["merged_into"],
+            "version": ticket["version"],
+            "created_at": when(ticket["created_at"]),
+            "updated_at": when(ticket["updated_at"]),
+        }
 
     def get_status_display(self, ticket) -> str:
         return str(STATUS_LABELS.get(ticket.status, ticket.status))

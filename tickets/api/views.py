@@ -51,7 +51,7 @@ class TicketListCreateApi(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return Ticket.objects.none()
-        return selectors.ticket_list(access=access_for(self.request.user))
+        return selectors.as_rows(selectors.ticket_list(access=access_for(self.request.user)))
 
     @extend_schema(
         request=TicketCreateInput,
@@ -111,7 +111,7 @@ class QueueApi(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Ticket.objects.none()
-        return selectors.ticket_queue(access=access_for(self.request.user), now=timezone.now())
+        return selectors.ticket_queue(access=access_for(self.request.user), now=timezone.now(), rows=True)
 
 
 class DispatchPendingApi(generics.ListAPIView):
