@@ -300,10 +300,11 @@ def problem_attach_ticket(*, ticket_id: int) -> Problem | None:
         return problem
 
 
-def enqueue_attach(ticket_id: int) -> None:
-    from .tasks import attach_ticket_task
+def enqueue_attach(ticket_ids: list[int]) -> None:
+    """One task for a batch of triaged tickets: one message instead of one per ticket."""
+    from .tasks import attach_tickets_task
 
-    attach_ticket_task.delay(ticket_id)
+    attach_tickets_task.delay(list(ticket_ids))
 
 
 # -- who may do what ------------------------------------------------------------------------------------

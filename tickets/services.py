@@ -269,7 +269,7 @@ def _change(ticket: Ticket, action: str, *, actor, access: Access, params: dict,
         ticket, spec, actor=actor, role=_primary_role(acting_roles), before=before, now=now,
         note=outcome.note, data=outcome.data, public=outcome.public,
     )  # fmt: skip
-    changed = _changed_fields(before_values, _values(ticket))
+    changed = _changed_fields(before_values, ticket.__dict__)
     return _Change(ticket, changed, event, ctx.new_rows, outcome.after_commit)
 
 

@@ -87,8 +87,8 @@ def triage_waiting(*, first_id: int | None = None, limit: int | None = None) -> 
                 routed.append(ticket)
         params = [_triage_params(t, p) for t, p in zip(routed, plan_many(routed, duplicates), strict=True)]
         tickets_apply_locked(routed, action="triage", params=params)
-        for ticket in routed:  # common problems: compare each with other companies' tickets once committed
-            transaction.on_commit(partial(enqueue_attach, ticket.pk), robust=True)
+        if routed:  # common problems: compare them with other companies' tickets once committed
+            transaction.on_commit(partial(enqueue_attach, [t.pk for t in routed]), robust=True)
     return len(batch)
 
 

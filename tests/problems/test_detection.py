@@ -129,4 +129,4 @@ def test_triage_enqueues_the_attach_step_after_commit(world, make_ticket, django
     for callback in callbacks:
         callback()
     sent = [json.loads(message)["headers"] for message in broker.lrange("celery", 0, -1)]
-    assert [(h["task"], h["argsrepr"]) for h in sent] == [("problems.attach_ticket", f"({ticket.pk},)")]
+    assert [(h["task"], h["argsrepr"]) for h in sent] == [("problems.attach_tickets", f"([{ticket.pk}],)")]
