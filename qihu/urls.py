@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from common.throttling import LoginThrottle, throttle_posts
 from common.views import healthz
 
 # Swagger UI comes from its CDN and styles itself inline: the docs page (no user data) gets its own policy.
@@ -34,7 +35,7 @@ handler500 = "common.api.api_server_error"
 
 urlpatterns = [
     path("", include("tickets.web.urls")),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", throttle_posts(LoginThrottle, "login")(auth_views.LoginView.as_view()), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -223,11 +223,18 @@ def test_markup_in_e_mails_is_plain_text(world, make_ticket, smtp_server, django
 
 
 # -- throttling --------------------------------------------------------------------------------------
+def _forget_throttles() -> None:
+    """Delete the throttles' counters in the real Redis (raw keys: they carry the cache's prefix already)."""
+    redis = cache._cache.get_client()
+    if keys := redis.keys("*throttle*"):
+        redis.delete(*keys)
+
+
 @pytest.fixture
 def fresh_throttles():
-    cache.delete_many(list(cache._cache.get_client().keys("*throttle*")))  # the real Redis
+    _forget_throttles()
     yield
-    cache.delete_many(list(cache._cache.get_client().keys("*throttle*")))
+    _forget_throttles()
 
 
 def test_login_is_throttled_with_429_and_a_chinese_message(world, fresh_throttles, monkeypatch):
@@ -256,3 +263,24 @@ def test_submit_is_throttled_per_user_with_429_and_a_chinese_message(world, fres
     assert Ticket.objects.count() == 3
     assert client.get("/api/v1/tickets/").status_code == 200  # reading is not throttled
     assert api(world.other_company_user).post("/api/v1/tickets/", GOOD, format="json").status_code == 201
+
+
+def test_the_web_login_shares_the_login_throttle(world, fresh_throttles, monkeypatch, client):
+    monkeypatch.setitem(LoginThrottle.THROTTLE_RATES, "login", "3/min")
+    codes = [client.post("/login/", {"username": "qiye-a", "password": "wrong"}).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]  # the form again with its error, then refused
+    refused = client.post("/login/", {"username": "qiye-a", "password": PASSWORD})
+    assert refused.status_code == 429 and "请求过于频繁" in refused.content.decode()
+    assert int(refused["Retry-After"]) >= 1
+    assert client.get("/login/").status_code == 200  # the page itself is not throttled
+
+
+def test_the_web_request_form_shares_the_submit_throttle(world, fresh_throttles, monkeypatch, client):
+    from common.throttling import SubmitThrottle
+
+    monkeypatch.setitem(SubmitThrottle.THROTTLE_RATES, "submit", "2/min")
+    client.force_login(world.company_user)
+    form = {"title": "用电增容", "description": "请办理变压器增容。"}
+    codes = [client.post("/my/new/", {**form, "form_token": f"t{n}"}).status_code for n in range(3)]
+    assert codes == [302, 302, 429]
+    assert Ticket.objects.count() == 2

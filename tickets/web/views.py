@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from common.errors import DomainError, NotFound
 from common.excel import xlsx_response
+from common.throttling import SubmitThrottle, throttle_posts
 from sla.policies import Light
 
 from .. import figures, selectors, services
@@ -49,6 +50,7 @@ def my_tickets(request):
 
 
 @login_required
+@throttle_posts(SubmitThrottle, "submit")
 def ticket_new(request):
     if request.method == "POST":
         form = TicketForm(request.POST, request.FILES)
