@@ -1,5 +1,6 @@
 """Token authentication that reads the user's memberships with the token (one query per API request, not two)."""
 
+from django.db import connection
 from django.db.models import JSONField
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
     on nearly every request and would otherwise read in a query of its own."""
 
     def authenticate_credentials(self, key):
+        if connection.vendor != "postgresql":  # the SQL is PostgreSQL's (jsonb): elsewhere, DRF's plain lookup
+            return super().authenticate_credentials(key)
         model = self.get_model()
         # The token's table is the query's base table: its alias is its name.
         memberships = RawSQL(memberships_sql(f'"{model._meta.db_table}"."user_id"'), (), output_field=JSONField())
