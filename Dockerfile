@@ -10,6 +10,11 @@ ENV PYTHONUNBUFFERED=1 \
 
 WORKDIR /app
 
+# A CJK font for the Chinese labels of the weekly digests' charts (matplotlib in the worker).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so the layer is cached while only the code changes.
 COPY requirements.txt /app/requirements.txt
 RUN pip install -r /app/requirements.txt
@@ -19,8 +24,8 @@ RUN groupadd --system qihu \
     && useradd --system --gid qihu --home-dir /app --no-create-home --shell /usr/sbin/nologin qihu
 
 COPY . /app
-RUN mkdir -p /app/var/static /app/var/mail \
-    && chown -R qihu:qihu /app/var
+RUN mkdir -p /app/var/static /app/var/mail /data/media \
+    && chown -R qihu:qihu /app/var /data/media
 
 USER qihu
 
