@@ -13,11 +13,6 @@ def normalized(text: str) -> str:
     return re.sub(r"\s+", "", text or "").lower()
 
 
-def bigram_similarity(a: str, b: str) -> float:
-    """Jaccard similarity of character bigrams: cheap, language-neutral near-duplicate detection."""
-    return jaccard(bigrams(a), bigrams(b))
-
-
 def bigrams(text: str) -> frozenset[str]:
     """The character bigrams of the normalized text (compute once, compare with `jaccard` many times)."""
     text = normalized(text)

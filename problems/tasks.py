@@ -5,12 +5,6 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(name="problems.attach_ticket", acks_late=True)
-def attach_ticket_task(ticket_id: int) -> int | None:
-    problem = services.problem_attach_ticket(ticket_id=ticket_id)
-    return problem.pk if problem else None
-
-
 @shared_task(name="problems.attach_tickets", acks_late=True)
 def attach_tickets_task(ticket_ids: list[int]) -> int:
     return sum(services.problem_attach_ticket(ticket_id=ticket_id) is not None for ticket_id in ticket_ids)

@@ -267,13 +267,9 @@ def all_chains() -> list[IndustryChain]:
     return list(IndustryChain.objects.all())
 
 
-def similar_open_tickets(ticket: Ticket) -> list[dict]:
-    """The same company's open tickets about the same problem: merge candidates, most similar first."""
-    return similar_open_tickets_many([ticket])[ticket.pk]
-
-
 def similar_open_tickets_many(tickets: list[Ticket]) -> dict[int, list[dict]]:
-    """`similar_open_tickets` for many tickets with one query."""
+    """Per ticket, the same company's open tickets about the same problem (merge candidates, most similar
+    first), for many tickets with one query."""
     found: dict[int, list[dict]] = {t.pk: [] for t in tickets}
     if not tickets:
         return found
