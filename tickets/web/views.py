@@ -129,16 +129,22 @@ def ticket_act(request, pk: int, action: str):
     return redirect("web-ticket", pk=pk)
 
 
+def _queue(request, now, limit: int):
+    """The caller's queue as the workbench shows it: (kind, filter set, rows in its order), for the page and
+    its Excel export alike."""
+    access = access_for(request.user)
+    kind = selectors.queue_kind(access)
+    filtered = TicketFilter(request.GET, queryset=selectors.ticket_queue(access=access, now=now))
+    ordering = ("due_at", "id") if kind == "department" else ("created_at", "id")
+    rows = list(filtered.qs.order_by(*ordering)[:limit]) if filtered.is_valid() else []
+    return kind, filtered, rows
+
+
 @login_required
 def workbench(request):
     """The caller's queue, most urgent first (the light follows the deadline), with the API's filters."""
-    access = access_for(request.user)
     now = timezone.now()
-    queue = selectors.ticket_queue(access=access, now=now)
-    filtered = TicketFilter(request.GET, queryset=queue)
-    ordering = ("due_at", "id") if selectors.queue_kind(access) == "department" else ("created_at", "id")
-    rows = list(filtered.qs.order_by(*ordering)[:QUEUE_ROWS]) if filtered.is_valid() else []
-    kind = selectors.queue_kind(access)
+    kind, filtered, rows = _queue(request, now, QUEUE_ROWS)
     context = {
         "rows": rows, "filter": filtered, "now": now, "choices": selectors.filter_choices(),
         "statuses": [(s, Status(s).label) for s in QUEUE_STATUSES.get(kind, [])], "lights": Light.choices,
@@ -297,10 +303,8 @@ def dashboard_export(request):
 
 @login_required
 def workbench_export(request):
-    """The queue as the workbench shows it (same filters), as an Excel file."""
-    access = access_for(request.user)
-    filtered = TicketFilter(request.GET, queryset=selectors.ticket_queue(access=access, now=timezone.now()))
-    rows = filtered.qs.order_by("due_at", "id")[:5000] if filtered.is_valid() else []
+    """The queue as the workbench shows it (same filters, same order), as an Excel file."""
+    _kind, _filtered, rows = _queue(request, timezone.now(), 5000)
     header = [str(h) for h in (_("编号"), _("标题"), _("企业"), _("状态"), _("红黄绿灯"), _("主办部门"), _("当前时限"))]
     data = [
         [t.number, t.title, t.company.name, str(t.get_status_display()), str(t.light() or ""),
