@@ -1,7 +1,5 @@
 """API glue shared by every app: one error format for domain and framework errors."""
 
-import math
-
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
@@ -14,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
+from .throttling import throttled_answer
 
 
 def exception_handler(exc, context):
@@ -27,9 +26,9 @@ def exception_handler(exc, context):
             headers={"Retry-After": "5"},
         )
     if isinstance(exc, Throttled):
-        wait = max(1, math.ceil(exc.wait or 1))
+        message, wait = throttled_answer(exc.wait)
         return Response(
-            {"detail": _("请求过于频繁，请 %(seconds)d 秒后再试。") % {"seconds": wait}, "code": "throttled"},
+            {"detail": message, "code": "throttled"},
             status=status.HTTP_429_TOO_MANY_REQUESTS,
             headers={"Retry-After": str(wait)},
         )

@@ -37,6 +37,12 @@ class SubmitThrottle(FailOpenMixin, UserRateThrottle):
         return request.method != "POST" or super().allow_request(request, view)
 
 
+def throttled_answer(wait: float | None) -> tuple[str, int]:
+    """The message and the whole seconds to wait (Retry-After) of a throttled request, API or page."""
+    seconds = max(1, math.ceil(wait or 1))
+    return _("请求过于频繁，请 %(seconds)d 秒后再试。") % {"seconds": seconds}, seconds
+
+
 def throttle_posts(throttle_class: type, scope: str):
     """The API's throttles on a page's form posts (the web login, the request form): over the rate, a 429
     page in Chinese with Retry-After; the same rates, the same counters per address or user, fail-open too."""
@@ -51,8 +57,7 @@ def throttle_posts(throttle_class: type, scope: str):
                 throttle = throttle_class()
                 throttle.scope = scope
                 if not throttle.allow_request(request, Page):
-                    wait = max(1, math.ceil(throttle.wait() or 1))
-                    message = _("请求过于频繁，请 %(seconds)d 秒后再试。") % {"seconds": wait}
+                    message, wait = throttled_answer(throttle.wait())
                     response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
                     response["Retry-After"] = str(wait)
                     return response

@@ -2,10 +2,10 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api import CursorPagination
 from common.errors import NotFound
 from companies.models import IndustryChain
 from departments.models import Department
@@ -17,7 +17,6 @@ from .models import ItemStatus, Kind, ListItem, ListItemEvent
 
 class ListNewestFirst(CursorPagination):
     ordering = ("-created_at", "-id")
-    page_size = 25
 
 
 class ListItemEventOutput(serializers.ModelSerializer):

@@ -154,9 +154,13 @@ def _tell_companies(item: ListItem) -> None:
             ticket_id=ticket.pk, action="inform", note=note,
             data={"list_item": item.pk, "kind": item.kind, "output": item.output},
         )  # fmt: skip
-    for company_id, numbers in _numbers_by_company(tickets).items():
-        to = list(User.objects.filter(company_id=company_id).exclude(email="").values_list("email", flat=True))
-        if to:
+    numbers_by_company = _numbers_by_company(tickets)
+    addresses: dict[int, list[str]] = {}
+    people = User.objects.filter(company_id__in=numbers_by_company).exclude(email="")
+    for company_id, email in people.values_list("company_id", "email"):
+        addresses.setdefault(company_id, []).append(email)
+    for company_id, numbers in numbers_by_company.items():
+        if to := addresses.get(company_id):
             email_queue(
                 key=f"list-item-{item.pk}-done-{company_id}", to=to,
                 subject=_("【企呼我应】%(kind)s事项已完成") % {"kind": kind},

@@ -27,6 +27,11 @@ class Access:
     chain_ids: frozenset[int]
     global_roles: frozenset[str]  # dispatcher, supervisor: roles that do not depend on the ticket
 
+    @property
+    def company_only(self) -> bool:
+        """A company's own user and nothing more: sees public events and comments only."""
+        return bool(self.company_id) and not self.sees_all and not self.department_ids
+
 
 SYSTEM = Access(None, None, True, frozenset(), frozenset(), frozenset(), frozenset({Role.SYSTEM}))
 
@@ -104,6 +109,22 @@ def visible_q(access: Access) -> Q:
     return q
 
 
+OPEN_ASSIGNMENT = (Assignment.State.PENDING, Assignment.State.ACCEPTED)
+
+
+def _assists(access: Access, ticket: Ticket) -> bool:
+    """One of the user's departments is an open assisting assignment of the ticket (read from the prefetched
+    assignments when the page loaded them, else one query)."""
+    if "assignments" in getattr(ticket, "_prefetched_objects_cache", {}):
+        return any(
+            a.role == Assignment.Role.ASSIST and a.state in OPEN_ASSIGNMENT and a.department_id in access.department_ids
+            for a in ticket.assignments.all()
+        )
+    return ticket.assignments.filter(
+        role=Assignment.Role.ASSIST, state__in=OPEN_ASSIGNMENT, department_id__in=access.department_ids
+    ).exists()
+
+
 def roles_for(access: Access, ticket: Ticket) -> frozenset[str]:
     """The roles this user holds for this (visible) ticket: the keys into the transition table."""
     roles = set(access.global_roles)
@@ -113,14 +134,7 @@ def roles_for(access: Access, ticket: Ticket) -> frozenset[str]:
         roles.add(Role.HANDLER)
         if ticket.lead_department_id in access.head_of:
             roles.add(Role.DEPT_HEAD)
-    if (
-        access.department_ids
-        and ticket.assignments.filter(
-            role=Assignment.Role.ASSIST,
-            state__in=[Assignment.State.PENDING, Assignment.State.ACCEPTED],
-            department_id__in=access.department_ids,
-        ).exists()
-    ):
+    if access.department_ids and _assists(access, ticket):
         roles.add(ASSIST_HANDLER)
     if ticket.chain_id in access.chain_ids:
         roles.add(Role.CHAIN_LEADER)

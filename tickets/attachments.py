@@ -40,16 +40,16 @@ def clean_name(name: str) -> str:
     return name[-100:] or _("附件")
 
 
-def check_files(files) -> None:
-    """Refuse too many files, too large ones and any whose content is not an allowed type (400)."""
+def check_files(files) -> list[str]:
+    """Refuse too many files, too large ones and any whose content is not an allowed type (400); returns the
+    type (extension) of each."""
     files = list(files)
     limits = settings.QIHU
     if len(files) > limits["ATTACHMENT_MAX_FILES"]:
         raise DomainError(
             _("一次最多上传 %(count)d 个附件。") % {"count": limits["ATTACHMENT_MAX_FILES"]}, code="too_many_files"
         )
-    for upload in files:
-        _kind(upload)
+    return [_kind(upload) for upload in files]
 
 
 def _kind(upload) -> str:
@@ -70,12 +70,13 @@ def _kind(upload) -> str:
     return guess.extension
 
 
-def attachment_rows(files, *, ticket, uploaded_by) -> list[Attachment]:
-    """Unsaved attachments of checked files; their content is written to storage when the rows are saved."""
-    check_files(files)
+def attachment_rows(files, *, ticket, uploaded_by, kinds: list[str] | None = None) -> list[Attachment]:
+    """Unsaved attachments of the files (checked here unless `kinds` says what `check_files` found); their
+    content is written to storage when the rows are saved."""
+    files = list(files)
+    kinds = check_files(files) if kinds is None else kinds
     rows = []
-    for upload in files:
-        extension = _kind(upload)
+    for upload, extension in zip(files, kinds, strict=True):
         original = clean_name(upload.name)
         upload.name = f"{uuid.uuid4().hex}.{extension}"  # the stored name: ours, never the sender's
         rows.append(

@@ -80,7 +80,7 @@ def ticket_create(
         existing = Ticket.objects.filter(submitter=submitter, idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing, False
-    check_files(files)
+    kinds = check_files(files)  # before anything is written
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -98,7 +98,9 @@ def ticket_create(
                 created_at=now,
                 updated_at=now,
             )
-            attachments = Attachment.objects.bulk_create(attachment_rows(files, ticket=ticket, uploaded_by=submitter))
+            attachments = Attachment.objects.bulk_create(
+                attachment_rows(files, ticket=ticket, uploaded_by=submitter, kinds=kinds)
+            )
             _record(
                 ticket, ACTIONS["submit"], actor=submitter, role=Role.COMPANY_USER, before="", now=now,
                 data={"files": [a.original_name for a in attachments]} if attachments else None,

@@ -37,7 +37,7 @@ class OldestFirst(NewestFirst):
 
 def ticket_detail_response(request, ticket_id: int, status_code=status.HTTP_200_OK) -> Response:
     access = access_for(request.user)
-    public_only = bool(access.company_id) and not access.sees_all and not access.department_ids
+    public_only = access.company_only
     ticket = selectors.ticket_get(access=access, ticket_id=ticket_id, public_only=public_only)
     return Response(TicketDetailOutput(ticket, context={"request": request}).data, status=status_code)
 

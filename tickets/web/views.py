@@ -38,7 +38,7 @@ QUEUE_STATUSES = {  # the statuses each kind of queue holds, for its filter
 @login_required
 def home(request):
     access = access_for(request.user)
-    if access.company_id and not access.department_ids and not access.sees_all:
+    if access.company_only:
         return redirect("web-my-tickets")
     return redirect("web-workbench")
 
@@ -84,7 +84,7 @@ def similar_requests(request):
 @login_required
 def ticket_detail(request, pk: int):
     access = access_for(request.user)
-    public_only = bool(access.company_id) and not access.sees_all and not access.department_ids
+    public_only = access.company_only
     try:
         ticket = selectors.ticket_get(access=access, ticket_id=pk, public_only=public_only)
     except NotFound:
@@ -235,11 +235,6 @@ def _instants(request) -> tuple[date, date, datetime, datetime]:
     )
 
 
-def _figures(request):
-    start, end, since, until = _instants(request)
-    return start, end, figures.department_figures(start=since, end=until, now=timezone.now())
-
-
 @login_required
 def dashboard(request):
     start, end, since, until = _instants(request)
@@ -286,7 +281,8 @@ def _trend_chart(periods: list, step: str, *, width: int = 720, height: int = 22
 
 @login_required
 def dashboard_export(request):
-    start, end, tiers = _figures(request)
+    start, end, since, until = _instants(request)
+    tiers = figures.department_figures(start=since, end=until, now=timezone.now())
     header = [str(_("排名")), str(_("部门"))]
     header += [str(label) for _name, label in figures.RATES] + [str(label) for _name, label in figures.COUNTS]
     sheets = []
