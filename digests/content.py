@@ -27,7 +27,7 @@ from departments.models import Department
 from problems.models import LIVE_STATUSES, Problem
 from sla.calendar import CITY_TZ
 from tickets import figures
-from tickets.models import Assignment, Status, Ticket, TicketEvent
+from tickets.models import Assignment, Status, Ticket, TicketEvent, ticket_number
 
 LIST_LIMIT = 10
 CITY_OVERDUE_LIMIT = 20
@@ -228,7 +228,7 @@ def _paths(ticket: str) -> dict[str, str]:
 def _line(row: dict, paths: dict[str, str]) -> TicketLine:
     t = {name: row[path] for name, path in paths.items()}
     return TicketLine(
-        id=t["id"], number=Ticket(pk=t["id"], created_at=t["created_at"]).number, title=t["title"],
+        id=t["id"], number=ticket_number(t["id"], t["created_at"]), title=t["title"],
         company=t["company__name"], department=t["department"] or "", due_at=t["due_at"],
     )  # fmt: skip
 

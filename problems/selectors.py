@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from tickets.access import Access
-from tickets.models import Ticket
+from tickets.models import ticket_number
 
 from .models import Problem, ProblemMember
 from .services import visible_q
@@ -35,7 +35,7 @@ def problems_export(problem_ids: list[int]) -> list[dict]:
     for problem_id, ticket_id, external_id, created_at in rows.values_list(
         "problem_id", "ticket_id", "ticket__external_id", "ticket__created_at"
     ).iterator(chunk_size=5000):
-        members[problem_id].append(external_id or Ticket(pk=ticket_id, created_at=created_at).number)
+        members[problem_id].append(external_id or ticket_number(ticket_id, created_at))
     found = [
         {"title": problems[pk].title, "ticket_external_ids": members[pk], "companies": problems[pk].company_count}
         for pk in problem_ids

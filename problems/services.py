@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from common.db import update_many
 from common.errors import DomainError, InvalidState, NotFound, NotPermitted
 from departments.models import Department
 from tickets.access import Access, access_for
@@ -216,11 +217,10 @@ def refresh_stats(problem_ids, *, now: datetime | None = None) -> None:
     problems = list(Problem.objects.filter(pk__in=problem_ids))
     for problem in problems:
         _set_stats(problem, *per[problem.pk], now=now)
-    Problem.objects.bulk_update(
+    update_many(
         problems,
         ["company_count", "ticket_count", "first_reported_at", "last_reported_at", "recent_count", "previous_count",
          "chain", "updated_at"],
-        batch_size=500,
     )  # fmt: skip
 
 
@@ -516,10 +516,10 @@ def problem_answer(
             )  # fmt: skip
             answered.append(ticket_id)
         except (InvalidState, NotFound) as exc:
-            ticket = Ticket.objects.filter(pk=ticket_id).first()
-            skipped.append({
-                "id": ticket_id, "number": ticket.number if ticket else "", "status": ticket.status if ticket else "",
-                "reason": str(exc.message),
-            })  # fmt: skip
+            skipped.append({"id": ticket_id, "reason": str(exc.message)})
+    found = Ticket.objects.only("status", "created_at").in_bulk([s["id"] for s in skipped])
+    for entry in skipped:
+        ticket = found.get(entry["id"])
+        entry |= {"number": ticket.number if ticket else "", "status": ticket.status if ticket else ""}
     _event(problem, "answer", actor, note=body, data={"answered": answered, "skipped": [s["id"] for s in skipped]})
     return AnswerReport(problem, answered, skipped)
