@@ -188,8 +188,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "polling_interval": 0.1,  # seconds; the default 1 s makes submit → routed slow
     }
 else:
-    # Redis redelivers unacknowledged tasks after this long; longer than any task runs.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("QIHU_BROKER_VISIBILITY_TIMEOUT", default=3600)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Redis redelivers unacknowledged tasks after this long; longer than any task runs.
+        "visibility_timeout": env.int("QIHU_BROKER_VISIBILITY_TIMEOUT", default=3600),
+        # Look for abandoned tasks every 10 s: kombu 5.7 scans only every 10th look by default (100 s), which
+        # can miss a task abandoned just before a worker's start-up scan for that long.
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request that enqueues work must not hang on a broker that is down: give up quickly; the ticket is
 # committed already and the sweeper enqueues it again later.
