@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("QIHU_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -205,6 +206,16 @@ CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the task to be r
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Two queues: `celery` for what a company or an official waits on (triage, SLA steps, e-mails) and
+# `background` for the long runs (common-problem detection, digests, retraining), so that a nightly run
+# never holds up a ticket's routing. A worker started without -Q consumes both (the embedded default, the
+# tests); docker-compose.yml gives each queue its own worker.
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in ("celery", "background")]
+CELERY_TASK_ROUTES = {
+    "problems.*": {"queue": "background"},
+    "digests.*": {"queue": "background"},
+    "triage.train_model": {"queue": "background"},
+}
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_TIMEZONE = TIME_ZONE

@@ -249,8 +249,10 @@ def _test_database_url() -> str:
     return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
-def start_worker(log: Path, **env) -> subprocess.Popen:
-    """Start a real worker process (solo pool) on the test database and the test Redis; wait until it answers."""
+def start_worker(log: Path, *, queues: str | None = None, **env) -> subprocess.Popen:
+    """Start a real worker process (solo pool) on the test database and the test Redis; wait until it answers.
+
+    It consumes every queue, as the embedded default's worker does, unless `queues` names some (-Q)."""
     from qihu.celery import app
 
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
@@ -258,7 +260,7 @@ def start_worker(log: Path, **env) -> subprocess.Popen:
     with open(log, "a") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "qihu", "worker", "-P", "solo", "-n", name, "--loglevel=info",
-             "--without-mingle", "--without-gossip"],
+             "--without-mingle", "--without-gossip", *(["-Q", queues] if queues else [])],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     deadline = time.monotonic() + 60

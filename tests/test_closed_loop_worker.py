@@ -1,13 +1,17 @@
 """The closed loop end to end with a real Celery worker process on PostgreSQL and Redis."""
 
+import os
+import re
+
 import pytest
+import redis
 from django.utils import timezone
 
 from tickets.models import Status, Ticket
 from tickets.services import ticket_create
 from triage.services import requeue_stale_submitted
 
-from .conftest import DESCRIPTION, TITLE, api, wait_for
+from .conftest import DESCRIPTION, TITLE, api, start_worker, stop_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -49,3 +53,25 @@ def test_a_ticket_whose_enqueue_was_lost_is_routed_by_the_sweeper(world, celery_
     Ticket.objects.filter(pk=ticket.pk).update(created_at=timezone.now() - timezone.timedelta(minutes=2))
     assert requeue_stale_submitted() == 1
     wait_for(lambda: status_of(ticket.pk) == Status.ASSIGNED)
+
+
+def test_a_triage_worker_routes_while_the_long_runs_wait_for_their_own(world, transactional_db, tmp_path):
+    """docker-compose.yml runs one worker per queue: `-Q celery` routes tickets, the common-problem step goes to
+    `background`; a worker started without -Q (the embedded default) consumes both."""
+    broker = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
+    broker.flushdb()
+    triage_worker = start_worker(tmp_path / "triage.log", queues="celery")
+    try:
+        ticket_id = api(world.company_user).post("/api/v1/tickets/", {"title": TITLE, "description": DESCRIPTION})
+        ticket_id = ticket_id.data["id"]
+        wait_for(lambda: status_of(ticket_id) == Status.ASSIGNED)
+        wait_for(lambda: broker.llen("background") == 1)  # the common-problem step, left for its own worker
+    finally:
+        stop_worker(triage_worker)
+    every_queue = start_worker(tmp_path / "all.log")
+    try:
+        wait_for(lambda: broker.llen("background") == 0)
+        attached = re.compile(r"Task problems\.attach_tickets\[[^\]]+\] succeeded")
+        wait_for(lambda: attached.search((tmp_path / "all.log").read_text()))
+    finally:
+        stop_worker(every_queue)

@@ -156,7 +156,8 @@ class TextModel:
         predictions = []
         for i, order in enumerate(orders):
             ranked = [(self.labels[k], float(probabilities[i, k])) for k in order]
-            evidence = {self.labels[k]: self._weighty_words(matrix[i], k) for k in order[:3]} if explain else {}
+            row = matrix[i] if explain else None  # a sparse row costs a copy: one per text, not per label
+            evidence = {self.labels[k]: self._weighty_words(row, k) for k in order[:3]} if explain else {}
             predictions.append(Prediction(ranked[0][0], ranked[0][1], ranked, evidence, similar[i]))
         return predictions
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
+from functools import lru_cache, partial
 
 from django.conf import settings
 from django.db import transaction
@@ -25,7 +25,7 @@ from common.errors import DomainError
 from common.text import bigrams, jaccard, normalized
 from companies.models import Company, IndustryChain
 from problems.services import enqueue_attach
-from tickets.models import OPEN_STATUSES, CategorySource, Difficulty, Level, Status, Ticket
+from tickets.models import OPEN_STATUSES, CategorySource, Difficulty, Level, Status, Ticket, ticket_number
 from tickets.services import enqueue_triage, ticket_apply, tickets_apply_locked
 from tickets.transitions import BEFORE_REPLY
 
@@ -228,7 +228,7 @@ def decide_categories(tickets: list[Ticket]) -> list[Decision]:
         if ranked and keywords.category == ranked[0][0]:
             confidence = max(confidence, keywords.confidence)
         similar = [
-            {"id": t.pk, "number": t.number, "title": t.title, "category": t.category.code if t.category else None,
+            {"id": t.pk, "number": ticket_number(t.pk, t.created_at), "title": t.title, "category": t.category__code,
              "score": score}
             for key, score in prediction.similar
             if (t := past.get(int(key))) and t.pk != ticket.pk
@@ -237,12 +237,12 @@ def decide_categories(tickets: list[Ticket]) -> list[Decision]:
     return decisions
 
 
-def _past_tickets(keys: list[str]) -> dict[int, Ticket]:
-    """The past tickets the model found closest, for the dispatcher to compare with."""
+def _past_tickets(keys: list[str]) -> dict[int, tuple]:
+    """The past tickets the model found closest, for the dispatcher to compare with (rows: three per ticket)."""
     if not keys:
         return {}
-    past = Ticket.objects.select_related("category").only("title", "created_at", "category__code")
-    return past.in_bulk({int(key) for key in keys})
+    past = Ticket.objects.filter(pk__in={int(key) for key in keys}).order_by()
+    return {t.pk: t for t in past.values_list("pk", "title", "created_at", "category__code", named=True)}
 
 
 def _chains_of(tickets: list[Ticket]) -> dict[int, int | None]:
@@ -275,19 +275,19 @@ def similar_open_tickets_many(tickets: list[Ticket]) -> dict[int, list[dict]]:
         return found
     candidates = (
         Ticket.objects.filter(
-            company_id__in={t.company_id for t in tickets}, status__in=OPEN_STATUSES, merged_into__isnull=True,
+            company_id__in={t.company_id for t in tickets},
+            status__in=OPEN_STATUSES,
+            merged_into__isnull=True,
             created_at__gte=min(t.created_at for t in tickets) - DUPLICATE_LOOKBACK,
         )
-        .only("company_id", "title", "description", "status", "created_at")
         .order_by("-created_at")
-    )  # fmt: skip
-    by_company: dict[int, list[tuple[Ticket, str, frozenset]]] = {}
-    for other in candidates:  # each candidate's text prepared once for the whole batch
-        text = other.title + other.description
-        by_company.setdefault(other.company_id, []).append((other, normalized(text), bigrams(text)))
+        .values_list("pk", "company_id", "title", "description", "status", "created_at", named=True)
+    )  # fmt: skip  (rows, not model instances: hundreds per batch)
+    by_company: dict[int, list[tuple]] = {}
+    for other in candidates:
+        by_company.setdefault(other.company_id, []).append((other, *_comparable(other.title + other.description)))
     for ticket in tickets:
-        text = normalized(ticket.title + ticket.description)
-        grams = bigrams(text)
+        text, grams = _comparable(ticket.title + ticket.description)
         earlier = [
             c for c in by_company.get(ticket.company_id, [])
             if c[0].pk != ticket.pk and ticket.created_at - DUPLICATE_LOOKBACK <= c[0].created_at <= ticket.created_at
@@ -297,11 +297,17 @@ def similar_open_tickets_many(tickets: list[Ticket]) -> dict[int, list[dict]]:
             similarity = 1.0 if exact else jaccard(other_grams, grams)
             if similarity >= DUPLICATE_SIMILARITY:
                 found[ticket.pk].append(
-                    {"id": other.pk, "number": other.number, "title": other.title, "status": other.status,
-                     "similarity": round(similarity, 3), "exact": exact}
+                    {"id": other.pk, "number": ticket_number(other.pk, other.created_at), "title": other.title,
+                     "status": other.status, "similarity": round(similarity, 3), "exact": exact}
                 )  # fmt: skip
         found[ticket.pk].sort(key=lambda d: -d["similarity"])
     return found
+
+
+@lru_cache(maxsize=8192)
+def _comparable(text: str) -> tuple[str, frozenset[str]]:
+    """A text as duplicates are compared: the same company's open tickets come back batch after batch."""
+    return normalized(text), bigrams(text)
 
 
 def requeue_stale_submitted(*, limit: int = 500) -> int:

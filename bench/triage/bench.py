@@ -4,8 +4,8 @@ Re-run: `make bench-triage` (real PostgreSQL + Redis via scripts/with-services; 
 1. In one process: tickets triaged per second one at a time (reference: the path of a quiet day) and in
    batches (`triage_waiting`, the path when tickets queue up), same model, same kind of tickets.
 2. A real Celery worker (one process, solo pool) draining a backlog of queued tickets: tickets routed per
-   second, from its first routed ticket to its last. The same worker also runs the common-problem step
-   that each batch enqueues (one task per batch), as a deployment with one kind of worker would.
+   second, from its first routed ticket to its last. It consumes the queue `celery` as docker-compose.yml's
+   `worker` does; the common-problem step each batch enqueues waits on `background` for its own worker.
 3. Submit → routed latency at 20 submissions a second with the same kind of worker.
 """
 
@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qihu.settings")
+os.environ["DJANGO_DEBUG"] = "false"  # as deployed (no query log); the workers started here inherit it
 
 import django  # noqa: E402
 
@@ -88,7 +89,7 @@ def batched(ids: list[int]) -> float:
 def start_worker(log_name: str) -> subprocess.Popen:
     log = open(ROOT / "var" / log_name, "w")  # noqa: SIM115
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "qihu", "worker", "-P", "solo", "--without-mingle",
+        [sys.executable, "-m", "celery", "-A", "qihu", "worker", "-P", "solo", "-Q", "celery", "--without-mingle",
          "--without-gossip", "--loglevel=warning"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip

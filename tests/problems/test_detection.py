@@ -122,11 +122,12 @@ def test_triage_enqueues_the_attach_step_after_commit(world, make_ticket, django
         submitter=world.company_user, title=SAME[0][0], description=SAME[0][1], triage_later=False
     )
     broker = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
-    broker.delete("celery")
+    broker.delete("celery", "background")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         ticket_triage(ticket_id=ticket.pk)
-    assert broker.llen("celery") == 0  # nothing reaches the broker before the commit
+    assert broker.llen("background") == 0  # nothing reaches the broker before the commit
     for callback in callbacks:
         callback()
-    sent = [json.loads(message)["headers"] for message in broker.lrange("celery", 0, -1)]
+    sent = [json.loads(message)["headers"] for message in broker.lrange("background", 0, -1)]
     assert [(h["task"], h["argsrepr"]) for h in sent] == [("problems.attach_tickets", f"([{ticket.pk}],)")]
+    assert broker.llen("celery") == 0  # on the long-runs queue, not ahead of other tickets' routing
