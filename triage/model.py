@@ -38,11 +38,11 @@ def text_of(title: str, description: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return [w for w in jieba.lcut(text, HMM=False) if w.strip() and not _is_punctuation(w)]
+    """jieba's words, without white space and punctuation (a word keeps if it has a letter or a digit)."""
+    return [w for w in jieba.lcut(text, HMM=False) if _WORDY.search(w)]
 
 
-def _is_punctuation(token: str) -> bool:
-    return all(not ch.isalnum() for ch in token)
+_WORDY = re.compile(r"[^\W_]")  # a letter or a digit, in any script
 
 
 def _features() -> FeatureUnion:

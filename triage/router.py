@@ -66,23 +66,25 @@ def route(*, category: Category, district_id: int | None, chain_id: int | None) 
 
 def routes_for(categories, *, district_id: int | None, chain_id: int | None) -> dict[int, RoutingRule]:
     """The best rule of each category (by id) for this district and chain."""
-    wanted = {c.pk for c in categories}
+    rules = catalogue()
     best: dict[int, RoutingRule] = {}
-    for rule in catalogue():
-        if rule.category_id not in wanted or rule.district_id not in (None, district_id):
-            continue
-        if rule.chain_id not in (None, chain_id):
-            continue
-        current = best.get(rule.category_id)
-        if current is None or _specificity(rule) > _specificity(current):
-            best[rule.category_id] = rule
+    for category in categories:
+        for rule in rules.get(category.pk, ()):
+            if rule.district_id not in (None, district_id) or rule.chain_id not in (None, chain_id):
+                continue
+            current = best.get(rule.category_id)
+            if current is None or _specificity(rule) > _specificity(current):
+                best[rule.category_id] = rule
     return best
 
 
 @process_cache(seconds=60)
-def catalogue() -> list[RoutingRule]:
-    """The whole routing catalogue (a few hundred rules), with leads and assisting departments."""
-    return list(RoutingRule.objects.select_related("lead").prefetch_related("assisting"))
+def catalogue() -> dict[int, list[RoutingRule]]:
+    """The whole routing catalogue (a few hundred rules) by category, with leads and assisting departments."""
+    rules: dict[int, list[RoutingRule]] = {}
+    for rule in RoutingRule.objects.select_related("lead").prefetch_related("assisting"):
+        rules.setdefault(rule.category_id, []).append(rule)
+    return rules
 
 
 @process_cache(seconds=60)
