@@ -296,6 +296,35 @@ class Assignment(models.Model):
         return self.state in (self.State.PENDING, self.State.ACCEPTED, self.State.REPORTED)
 
 
+# A department works a ticket while it is in one of these, as its lead or as an assisting department that
+# has not reported yet.
+QUEUE_STATUSES = (Status.ASSIGNED, Status.ACCEPTED, Status.ON_HOLD)
+QUEUE_ASSIST_STATES = (Assignment.State.PENDING, Assignment.State.ACCEPTED)
+
+
+class QueueEntry(models.Model):
+    """One row per department and ticket in that department's queue, with the ticket's deadline.
+
+    The queue page reads one index range of this table, most urgent first (DESIGN.md §11), instead of walking
+    every department's open tickets for its own. Derived data: `services.queue_refresh` rewrites a ticket's
+    rows from the ticket and its assignments whenever the services write either; nothing else writes here.
+    """
+
+    # No index of its own: queue_entry_urgency_idx begins with it.
+    department = models.ForeignKey("departments.Department", on_delete=models.CASCADE, related_name="+", db_index=False)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="queue_entries")
+    due_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("部门待办")
+        verbose_name_plural = _("部门待办")
+        constraints = [models.UniqueConstraint(fields=["department", "ticket"], name="queue_entry_once")]
+        indexes = [models.Index(fields=["department", "due_at", "ticket"], name="queue_entry_urgency_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.ticket_id}"
+
+
 class TicketEvent(models.Model):
     """One immutable line of a ticket's audit trail: who did what, when, from which state to which."""
 

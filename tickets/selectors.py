@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from django.db.models import BooleanField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import F, Prefetch, Q, QuerySet, Value
 
 from accounts.roles import Role
 from common.cache import process_cache
@@ -14,7 +14,17 @@ from common.text import bigrams
 from sla.policies import Light
 
 from .access import Access, visible_q
-from .models import Assignment, Attachment, Comment, ExtensionStatus, Status, Ticket, TicketEvent
+from .models import (
+    QUEUE_STATUSES,
+    Assignment,
+    Attachment,
+    Comment,
+    ExtensionStatus,
+    QueueEntry,
+    Status,
+    Ticket,
+    TicketEvent,
+)
 
 CLOCKED = (Status.ASSIGNED, Status.ACCEPTED)  # the clock runs now; on hold it is frozen at the pause
 LIST_RELATED = ("company", "category", "chain", "district", "lead_department")
@@ -122,6 +132,11 @@ def light_q(light: str, now: datetime) -> Q:
     return (running & Q(yellow_at__gt=now)) | (paused & Q(yellow_at__gt=F("hold_started_at")))
 
 
+def queue_ordering(kind: str) -> tuple[str, str]:
+    """A queue's order: a department's by urgency (the deadline its queue row carries), the others by age."""
+    return ("queue_due", "id") if kind == "department" else ("created_at", "id")
+
+
 def queue_kind(access: Access) -> str:
     """Which queue a user works: their departments', the dispatch desk, or supervision."""
     if access.department_ids:
@@ -153,23 +168,15 @@ def _queue_uncached(kind: str, department_ids: frozenset[int], now: datetime | N
     base = Ticket.objects.filter(merged_into__isnull=True)
     base = as_rows(base) if rows else base.select_related(*LIST_RELATED).only(*QUEUE_FIELDS)
     if kind == "department":
-        # A scalar subquery, not EXISTS: under the OR, PostgreSQL turns EXISTS into a hashed subplan that reads
-        # every open assist of the department (14,593 rows, ≈ 4 ms) on every page, while the page needs a few
-        # hundred probes of assignment_open_assist_idx down the urgency order (≈ 0.5 ms; DESIGN.md §11).
-        assisting = (
-            Assignment.objects.filter(
-                ticket=OuterRef("pk"),
-                role=Assignment.Role.ASSIST,
-                department_id__in=department_ids,
-                state__in=[Assignment.State.PENDING, Assignment.State.ACCEPTED],
-            )
-            .order_by()
-            .values(flag=Value(True))[:1]
-        )
-        return base.filter(
-            Q(lead_department_id__in=department_ids) | Subquery(assisting, output_field=BooleanField()),
-            status__in=[Status.ASSIGNED, Status.ACCEPTED, Status.ON_HOLD],
-        )
+        # The department's rows of the queue table: one index range, most urgent first, like a plain list
+        # (DESIGN.md §11). Several departments (rare): their tickets, each once, by the tickets' own deadlines.
+        if len(department_ids) == 1:
+            worked = base.filter(queue_entries__department_id__in=department_ids)
+            due = F("queue_entries__due_at")
+        else:
+            worked = base.filter(pk__in=QueueEntry.objects.filter(department_id__in=department_ids).values("ticket"))
+            due = F("due_at")
+        return worked.filter(status__in=QUEUE_STATUSES).annotate(queue_due=due)
     if kind == "dispatch":
         return base.filter(status__in=[Status.PENDING_DISPATCH, Status.DISPUTED])
     if kind == "supervision":

@@ -33,12 +33,15 @@ from . import notify
 from .access import Access, access_for, roles_for, visible_q
 from .attachments import attachment_rows, check_files
 from .models import (
+    QUEUE_ASSIST_STATES,
+    QUEUE_STATUSES,
     Assignment,
     Attachment,
     CategorySource,
     Comment,
     Evaluation,
     ExtensionStatus,
+    QueueEntry,
     Reply,
     Source,
     Status,
@@ -289,8 +292,27 @@ def _write(changes: list[_Change]) -> None:
     for model, rows in new_rows.items():
         model.objects.bulk_create(rows)
     TicketEvent.objects.bulk_create([change.event for change in changes])
+    queue_refresh([change.ticket.pk for change in changes])
     for callback in (callback for change in changes for callback in change.after_commit):
         transaction.on_commit(callback, robust=True)
+
+
+def queue_refresh(ticket_ids: list[int] | None = None) -> None:
+    """Rewrite the department queues' rows of these tickets (None: of every ticket) from the tickets and their
+    assignments: the lead department and each assisting one yet to report, while the ticket is worked."""
+    entries = QueueEntry.objects.all() if ticket_ids is None else QueueEntry.objects.filter(ticket_id__in=ticket_ids)
+    entries.delete()
+    worked = Ticket.objects.filter(status__in=QUEUE_STATUSES, merged_into__isnull=True)
+    if ticket_ids is not None:
+        worked = worked.filter(pk__in=ticket_ids)
+    leads = worked.exclude(lead_department=None).values_list("lead_department_id", "pk", "due_at")
+    assists = Assignment.objects.filter(
+        ticket__in=worked, role=Assignment.Role.ASSIST, state__in=QUEUE_ASSIST_STATES
+    ).values_list("department_id", "ticket_id", "ticket__due_at")
+    rows = {(department, ticket): due for department, ticket, due in (*leads.iterator(), *assists.iterator())}
+    QueueEntry.objects.bulk_create(
+        [QueueEntry(department_id=d, ticket_id=t, due_at=due) for (d, t), due in rows.items()], batch_size=5000
+    )
 
 
 ROLE_PRECEDENCE = [

@@ -55,6 +55,7 @@ from companies.models import Company, IndustryChain  # noqa: E402
 from demo.loader import load_people, load_reference  # noqa: E402
 from departments.models import Department  # noqa: E402
 from tickets.models import Assignment, Ticket  # noqa: E402
+from tickets.services import queue_refresh  # noqa: E402
 from triage.models import Category  # noqa: E402
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "1000000"))
@@ -186,9 +187,11 @@ def fill(bench_department: int) -> None:
         "tickets_ticket AS t WHERE t.lead_department_id <> %s AND t.id %% 25 = 3", [bench_department],
         [bench_department],
     )  # fmt: skip
+    queue_refresh()  # the departments' queue rows, as the services write them for every ticket they change
     with connection.cursor() as cursor:
         cursor.execute('VACUUM ANALYZE "tickets_ticket"')
         cursor.execute('VACUUM ANALYZE "tickets_assignment"')
+        cursor.execute('VACUUM ANALYZE "tickets_queueentry"')
 
 
 def copy_to_reference() -> None:

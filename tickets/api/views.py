@@ -28,7 +28,7 @@ class NewestFirst(CursorPagination):
 
 
 class MostUrgentFirst(NewestFirst):
-    ordering = ("due_at", "id")
+    ordering = selectors.queue_ordering("department")
 
 
 class OldestFirst(NewestFirst):

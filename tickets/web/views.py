@@ -135,8 +135,7 @@ def _queue(request, now, limit: int):
     access = access_for(request.user)
     kind = selectors.queue_kind(access)
     filtered = TicketFilter(request.GET, queryset=selectors.ticket_queue(access=access, now=now))
-    ordering = ("due_at", "id") if kind == "department" else ("created_at", "id")
-    rows = list(filtered.qs.order_by(*ordering)[:limit]) if filtered.is_valid() else []
+    rows = list(filtered.qs.order_by(*selectors.queue_ordering(kind))[:limit]) if filtered.is_valid() else []
     return kind, filtered, rows
 
 
