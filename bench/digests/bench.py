@@ -22,11 +22,12 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, models, reset_queries  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench.sql import literal_defaults  # noqa: E402
 from companies.models import Company, IndustryChain  # noqa: E402
 from demo.loader import load_people, load_reference  # noqa: E402
 from departments.models import Department  # noqa: E402
@@ -42,17 +43,6 @@ from triage.models import Category  # noqa: E402
 TICKETS = int(os.environ.get("BENCH_TICKETS", "1000000"))
 DEPARTMENTS = 100
 DAYS = 182  # the history spans half a year; open tickets are from the last 30 days
-
-
-def literal_defaults(model) -> dict[str, object]:
-    """A value for every NOT NULL column that the bulk inserts below do not set themselves."""
-    values = {}
-    for field in model._meta.concrete_fields:
-        if field.primary_key or field.null:
-            continue
-        default = field.get_default()
-        values[field.column] = "{}" if isinstance(field, models.JSONField) else default
-    return values
 
 
 def insert_select(model, varying: dict[str, str], source: str, params: dict) -> None:

@@ -44,13 +44,14 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, models  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench.sql import literal_defaults  # noqa: E402
 from companies.models import Company, IndustryChain  # noqa: E402
 from demo.loader import load_people, load_reference  # noqa: E402
 from departments.models import Department  # noqa: E402
@@ -71,17 +72,6 @@ WORKBENCH = "/workbench/"
 
 
 # -- data --------------------------------------------------------------------------------------------------
-def literal_defaults(model) -> dict[str, object]:
-    """A value for every NOT NULL column that the bulk inserts below do not set themselves."""
-    values = {}
-    for field in model._meta.concrete_fields:
-        if field.primary_key or field.null:
-            continue
-        default = field.get_default()
-        values[field.column] = "{}" if isinstance(field, models.JSONField) else default
-    return values
-
-
 def insert_select(model, varying: dict[str, str], source: str, params: list, source_params: list) -> None:
     """INSERT … SELECT: `varying` maps columns to SQL (with `params`), every other NOT NULL column its default."""
     constants = {k: v for k, v in literal_defaults(model).items() if k not in varying}

@@ -19,9 +19,10 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, models  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.sql import literal_defaults  # noqa: E402
 from demo.loader import load_people, load_reference  # noqa: E402
 from tickets.models import Ticket  # noqa: E402
 from tickets.services import sla_sweep  # noqa: E402
@@ -30,19 +31,6 @@ OPEN = int(os.environ.get("BENCH_OPEN_TICKETS", "1000000"))
 DUE_QUERY = (
     'SELECT "id" FROM "tickets_ticket" WHERE "next_escalation_at" <= %s ORDER BY "next_escalation_at" LIMIT 1000'
 )
-
-
-def literal_defaults() -> dict[str, object]:
-    """A value for every NOT NULL column that the bulk insert below does not set itself."""
-    values = {}
-    for field in Ticket._meta.concrete_fields:
-        if field.primary_key or field.null:
-            continue
-        default = field.get_default()
-        if isinstance(field, models.JSONField):
-            default = "{}"
-        values[field.column] = default
-    return values
 
 
 def fill(company_id: int, department_id: int) -> None:
@@ -59,7 +47,7 @@ def fill(company_id: int, department_id: int) -> None:
         "handle_deadline": "%s + ((g::bigint * 7919) %% 86400 - 43200) * interval '1 minute'",
     }  # fmt: skip
     params = [company_id, department_id, now, now, now, now, now, now, now]
-    constants = {k: v for k, v in literal_defaults().items() if k not in varying}
+    constants = {k: v for k, v in literal_defaults(Ticket).items() if k not in varying}
     columns = list(varying) + list(constants)
     select = list(varying.values()) + ["%s"] * len(constants)
     params += list(constants.values())
