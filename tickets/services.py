@@ -292,7 +292,10 @@ def _write(changes: list[_Change]) -> None:
     for model, rows in new_rows.items():
         model.objects.bulk_create(rows)
     TicketEvent.objects.bulk_create([change.event for change in changes])
-    queue_refresh([change.ticket.pk for change in changes])
+    # Queue rows exist only while a ticket is worked: one that neither was nor is has none to rewrite.
+    worked = [c.ticket.pk for c in changes if {c.event.from_status, c.event.to_status} & set(QUEUE_STATUSES)]
+    if worked:
+        queue_refresh(worked)
     for callback in (callback for change in changes for callback in change.after_commit):
         transaction.on_commit(callback, robust=True)
 
