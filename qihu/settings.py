@@ -94,10 +94,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # Parameters bound by the server: a statement run again on a connection is prepared once (psycopg, after
-    # five runs) and no longer planned per request (the queue page's planning cost more than its execution).
-    # Turn it off behind a pooler in transaction mode (PgBouncer < 1.21), which cannot keep prepared statements.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": env.bool("QIHU_DB_SERVER_SIDE_BINDING", default=True)}
+    # Parameters bound by the server, and a statement run again on a connection prepared (psycopg, from its
+    # fifth run): parsed once, and planned once where PostgreSQL finds a generic plan as good (the token lookup
+    # of every API request). Turn it off behind a pooler in transaction mode (PgBouncer < 1.21), which cannot
+    # keep prepared statements.
+    server_side_binding = env.bool("QIHU_DB_SERVER_SIDE_BINDING", default=True)
+    DATABASES["default"]["OPTIONS"] = {
+        "server_side_binding": server_side_binding,
+        "prepare_threshold": 5 if server_side_binding else None,  # Django's default (None) never prepares
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -42,9 +42,8 @@ MEMBERSHIP_COLUMNS = ("department_id", "role", "department__chain_id")
 def memberships_sql(user_id_column: str) -> str:
     """SQL for a JSON (jsonb) array of the memberships of the user whose id is in `user_id_column` (quoted, of the
     outer query), each as [department_id, role, chain_id]: read with the token in one query
-    (`accounts.authentication.TokenAuthentication`), handed to `remember_memberships`. Plain SQL: the ORM's
-    ArraySubquery of JSONObject cost more CPU to build and compile (2.3 ms) than a second query
-    (1.5 ms); this, 0.8-1.2 ms (the token query alone: 0.7-0.9)."""
+    (`accounts.authentication.token_user_sql`), handed to `remember_memberships`. Plain SQL: the ORM's
+    ArraySubquery of JSONObject cost more CPU to build and compile (2.3 ms) than a second query (1.5 ms)."""
     from departments.models import Department, Membership
 
     return (

@@ -43,3 +43,16 @@ def test_bad_and_inactive_tokens_are_refused_as_before(world):
     world.handler.save()
     response = inactive.get("/api/v1/queue/", HTTP_ACCEPT_LANGUAGE="en")
     assert (response.status_code, response.json()["detail"]) == (401, "User inactive or deleted.")
+
+
+def test_the_token_lookup_gives_the_user_and_token_the_orm_reads(world):
+    from django.forms.models import model_to_dict
+
+    from accounts.authentication import TokenAuthentication
+
+    stored = Token.objects.create(user=world.handler)
+    user, token = TokenAuthentication().authenticate_credentials(stored.key)
+    fresh = type(world.handler).objects.get(pk=world.handler.pk)
+    assert (type(user), model_to_dict(user)) == (type(fresh), model_to_dict(fresh))
+    assert (token.key, token.user_id, token.created, token.user) == (stored.key, fresh.pk, stored.created, user)
+    assert not token._state.adding and not user._state.adding  # read from the database, as the ORM's would be
