@@ -109,8 +109,12 @@ class FilterBackend(DjangoFilterBackend):
     """
 
     def filter_queryset(self, request, queryset, view):
-        paginator = getattr(view, "paginator", None)
-        own = {getattr(paginator, name, None) for name in ("cursor_query_param", "page_size_query_param")}
-        if all(name in own for name in request.query_params):
+        if only_paging(request, getattr(view, "paginator", None)):
             return queryset
         return super().filter_queryset(request, queryset, view)
+
+
+def only_paging(request, paginator) -> bool:
+    """Whether a list request names no parameter but its paginator's own (the cursor, the page size)."""
+    own = {getattr(paginator, name, None) for name in ("cursor_query_param", "page_size_query_param")}
+    return all(name in own for name in request.query_params)

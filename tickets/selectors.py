@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 
+from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet, Value
 
 from accounts.roles import Role
@@ -186,6 +187,47 @@ def _queue_uncached(kind: str, department_ids: frozenset[int], now: datetime | N
             | light_q(Light.RED, now)
         )
     return base.none()
+
+
+def queue_entries_department(access: Access) -> int | None:
+    """The department whose queue rows `queue_entries` pages through for this caller: one department's queue
+    on PostgreSQL (the rows are then read by `queue_rows`); None for the others, whom `ticket_queue` serves."""
+    if queue_kind(access) != "department" or len(access.department_ids) != 1 or connection.vendor != "postgresql":
+        return None
+    return next(iter(access.department_ids))
+
+
+def queue_entries(department_id: int) -> QuerySet:
+    """A department's queue rows as (ticket_id, due_at), for the cursor to page through by deadline: one range
+    of queue_entry_urgency_idx read from the index alone, a single-table query cheap to build and to plan."""
+    return QueueEntry.objects.filter(department_id=department_id).values("ticket_id", "due_at")
+
+
+def queue_rows(ticket_ids: list[int]) -> list[dict]:
+    """The list rows (as `as_rows` reads them) of the tickets of a queue page, in its order; one still worked
+    (a row that outlived its ticket's work would be a bug in `services.queue_refresh`: not shown).
+
+    One statement written once per process and prepared by PostgreSQL: building and compiling the ORM's
+    equivalent (24 columns and a join) cost more CPU per page than the rest of the page's reads together
+    (DESIGN.md §11). PostgreSQL only (`= ANY`, and no converters between its values and the ORM's)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_queue_rows_sql(), [ticket_ids, [status.value for status in QUEUE_STATUSES]])
+        names = [column.name for column in cursor.description]
+        found = {row["id"]: row for row in (dict(zip(names, values, strict=True)) for values in cursor.fetchall())}
+    return [found[pk] for pk in ticket_ids if pk in found]
+
+
+@cache
+def _queue_rows_sql() -> str:
+    from companies.models import Company
+
+    field = Ticket._meta.get_field
+    columns = ", ".join(f't."{field(name).column}" AS "{name}"' for name in ROW_COLUMNS)
+    return (
+        f'SELECT {columns}, c."name" AS "company_name" FROM "{Ticket._meta.db_table}" t '
+        f'JOIN "{Company._meta.db_table}" c ON c.id = t.company_id '
+        f"WHERE t.id = ANY(%s::bigint[]) AND t.status = ANY(%s::text[]) AND t.merged_into_id IS NULL"
+    )
 
 
 def ticket_pending_dispatch() -> QuerySet[Ticket]:

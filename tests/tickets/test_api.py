@@ -217,9 +217,13 @@ def test_the_queue_runs_the_same_queries_whatever_the_page_size(rows, world, mak
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.handler).key}")
     client.get("/api/v1/queue/")  # the codes and names of categories, chains, departments: read once a minute
     for size in (2, 100):
-        with django_assert_num_queries(2):  # the token with its user and memberships, the page of tickets
+        # The token with its user and memberships, the page of the department's queue rows, their tickets.
+        with django_assert_num_queries(3):
             response = client.get("/api/v1/queue/", {"page_size": size})
         assert len(response.data["results"]) == min(size, rows)
+        with django_assert_num_queries(2):  # filtered: the token …, the page of tickets
+            filtered = client.get("/api/v1/queue/", {"page_size": size, "status": "assigned"})
+        assert filtered.data["results"] == response.data["results"]
     row = response.data["results"][0]
     assert (row["status_display"], row["lead_department"]["code"]) == ("待签收", "gongdian")
     assert row["light"] in ("green", "yellow", "red")

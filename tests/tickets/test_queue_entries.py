@@ -3,10 +3,14 @@ the queue page reads only them (DESIGN.md §11)."""
 
 from datetime import timedelta
 
+from django.utils import timezone
+
+from accounts.roles import Role
 from tickets.models import Assignment, QueueEntry, Status, Ticket
-from tickets.services import ticket_apply
+from tickets.services import queue_refresh, ticket_apply
 
 from ..conftest import PATHS, api
+from ..factories import member
 
 
 def rows() -> set[tuple[int, int, object]]:
@@ -62,3 +66,48 @@ def test_the_queue_page_lists_the_department_s_rows_most_urgent_first(world, mak
     assert [r["id"] for r in page] == sorted(due, key=lambda pk: (due[pk], pk))
     assisting = api(world.people["assist_handler"]).get("/api/v1/queue/").json()["results"]
     assert {r["id"] for r in assisting} == {first.pk, second.pk}  # fagai assists both
+
+
+def queue_ids(client, params: dict, page_size: int) -> list[int]:
+    """Every ticket of the caller's queue, page after page through the next links."""
+    response, ids = client.get("/api/v1/queue/", {"page_size": page_size, **params}), []
+    while True:
+        body = response.json()
+        ids += [row["id"] for row in body["results"]]
+        if not body["next"]:
+            return ids
+        response = client.get(body["next"])
+
+
+def test_the_queue_pages_alike_through_its_rows_and_through_the_tickets(world, make_ticket):
+    """Unfiltered, a department's page is read from its queue rows, then the page's tickets by id; filtered,
+    from the tickets: the same rows in the same order, and the cursor of one goes on in the other."""
+    tickets = [make_ticket(Status.ASSIGNED) for _ in range(7)]
+    shared = timezone.now() + timedelta(days=3)  # three tickets, one deadline: the cursor's offset at work
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets[2:5]]).update(due_at=shared)
+    queue_refresh([t.pk for t in tickets])
+    due = dict(Ticket.objects.values_list("pk", "due_at"))
+    urgency = sorted(due, key=lambda pk: (due[pk], pk))
+    client = api(world.handler)
+    assert queue_ids(client, {}, 2) == queue_ids(client, {"q": ""}, 2) == urgency  # `q=`: a filter, empty
+    second = client.get(client.get("/api/v1/queue/", {"page_size": 3}).json()["next"] + "&q=").json()
+    assert [row["id"] for row in second["results"]] == urgency[3:6]
+
+
+def test_a_queue_row_that_outlived_its_ticket_s_work_is_not_shown(world, make_ticket):
+    kept, closed = make_ticket(Status.ASSIGNED), make_ticket(Status.ACCEPTED)
+    Ticket.objects.filter(pk=closed.pk).update(status=Status.CLOSED)  # behind the services' back
+    assert QueueEntry.objects.filter(ticket=closed, department=world.lead).exists()
+    client = api(world.handler)
+    assert queue_ids(client, {}, 25) == queue_ids(client, {"q": ""}, 25) == [kept.pk]
+
+
+def test_a_handler_of_two_departments_sees_both_queues_each_ticket_once(world, make_ticket):
+    both = member(world.handler, world.assisting, Role.HANDLER)  # gongdian's handler, now fagai's as well
+    led = make_ticket(Status.ASSIGNED)  # led by gongdian, fagai assists: in both queues
+    elsewhere = make_ticket(Status.PENDING_DISPATCH)
+    ticket_apply(ticket_id=elsewhere.pk, action="dispatch", actor=world.people["dispatcher"], lead=world.county,
+                 assisting=[world.assisting])  # fmt: skip
+    make_ticket(Status.PENDING_DISPATCH)  # in no queue yet
+    due = dict(Ticket.objects.filter(pk__in=[led.pk, elsewhere.pk]).values_list("pk", "due_at"))
+    assert queue_ids(api(both), {}, 1) == sorted(due, key=lambda pk: (due[pk], pk))

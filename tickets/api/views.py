@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import Role
-from common.api import CursorPagination
+from common.api import CursorPagination, only_paging
 from common.errors import DomainError, NotFound, NotPermitted
 from common.throttling import SubmitThrottle
 
@@ -29,6 +29,13 @@ class NewestFirst(CursorPagination):
 
 class MostUrgentFirst(NewestFirst):
     ordering = selectors.queue_ordering("department")
+
+
+class MostUrgentEntriesFirst(NewestFirst):
+    """The same order over a department's queue rows (`selectors.queue_entries`); the cursors are the same
+    (the deadline and an offset), so a page's next link works unfiltered and filtered alike."""
+
+    ordering = ("due_at", "ticket_id")
 
 
 class OldestFirst(NewestFirst):
@@ -112,6 +119,16 @@ class QueueApi(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Ticket.objects.none()
         return selectors.ticket_queue(access=access_for(self.request.user), now=timezone.now(), rows=True)
+
+    def list(self, request, *args, **kwargs):
+        department = selectors.queue_entries_department(access_for(request.user))
+        if department is None or not only_paging(request, self.paginator):
+            return super().list(request, *args, **kwargs)
+        # Unfiltered, one department: page through its queue rows, then read that page's tickets (DESIGN.md §11).
+        self._paginator = MostUrgentEntriesFirst()
+        entries = self.paginator.paginate_queryset(selectors.queue_entries(department), request, view=self)
+        rows = selectors.queue_rows([entry["ticket_id"] for entry in entries])
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
 
 class DispatchPendingApi(generics.ListAPIView):
