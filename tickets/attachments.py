@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 
 import filetype
 from django.conf import settings
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError
@@ -38,6 +39,17 @@ def clean_name(name: str) -> str:
     name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch) != "Cf")
     name = _UNSAFE.sub("_", name).strip().rstrip(".")
     return name[-100:] or _("附件")
+
+
+def _limits_help() -> str:
+    limits = settings.QIHU
+    return _("PDF、JPG、PNG、Word、Excel；每次最多 %(count)d 个，每个不超过 %(size)d MB") % {
+        "count": limits["ATTACHMENT_MAX_FILES"], "size": limits["ATTACHMENT_MAX_BYTES"] // (1024 * 1024),
+    }  # fmt: skip
+
+
+# The help text of an attachments field, from the limits in force when it is shown.
+limits_help = lazy(_limits_help, str)
 
 
 def check_files(files) -> list[str]:

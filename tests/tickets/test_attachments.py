@@ -136,3 +136,11 @@ def test_a_lost_file_is_a_404_with_a_message(world, make_ticket):
     Path(attachment.file.path).unlink()
     response = api(world.company_user).get(f"/api/v1/attachments/{attachment.pk}/")
     assert response.status_code == 404 and "附件文件" in response.data["detail"]
+
+
+def test_the_form_and_the_api_schema_state_the_limits_in_force(world, client, settings):
+    settings.QIHU = {**settings.QIHU, "ATTACHMENT_MAX_FILES": 3, "ATTACHMENT_MAX_BYTES": 2 * 1024 * 1024}
+    client.force_login(world.company_user)
+    assert "每次最多 3 个，每个不超过 2 MB" in client.get("/my/new/").content.decode()
+    schema = client.get("/api/schema/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "up to 3 files at a time, 2 MB each" in schema

@@ -15,6 +15,7 @@ from departments.models import Department
 from triage.models import Category
 
 from ..access import access_for, roles_for
+from ..attachments import limits_help
 from ..models import Evaluation, Reply, Status, Supervision, Ticket, ticket_light, ticket_number
 from ..selectors import code_name
 from ..transitions import allowed_actions
@@ -138,7 +139,7 @@ def _files(*, required: bool = False) -> serializers.ListField:
     presence = {"required": True, "allow_empty": False} if required else {"required": False, "default": list}
     return serializers.ListField(
         child=serializers.FileField(allow_empty_file=False, use_url=False), label=_("附件"),
-        help_text=_("PDF、JPG、PNG、Word、Excel；每次最多 5 个，每个不超过 10 MB"), **presence,
+        help_text=limits_help(), **presence,
     )  # fmt: skip
 
 

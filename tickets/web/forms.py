@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from common.errors import DomainError
 from triage.models import Category
 
-from ..attachments import check_files
+from ..attachments import check_files, limits_help
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -46,8 +46,6 @@ class TicketForm(forms.Form):
         label=_("联系电话"), regex=r"^[0-9+\- ]{5,30}$", required=False,
         error_messages={"invalid": _("联系电话格式不正确。")},
     )  # fmt: skip
-    files = MultipleFileField(
-        label=_("附件（可不传）"), help_text=_("PDF、JPG、PNG、Word、Excel；最多 5 个，每个不超过 10 MB")
-    )
+    files = MultipleFileField(label=_("附件（可不传）"), help_text=limits_help())
     # A fresh token per form: submitting the same form twice files one ticket (idempotency key).
     form_token = forms.CharField(widget=forms.HiddenInput, max_length=100)
