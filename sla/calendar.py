@@ -127,6 +127,10 @@ def current_calendar() -> WorkingCalendar:
     """The calendar with the admins' overrides (read at most once a minute per process)."""
     from .models import CalendarOverride
 
+    return calendar_with(dict(CalendarOverride.objects.values_list("date", "is_working_day")))
+
+
+def calendar_with(overrides: dict[date, bool]) -> WorkingCalendar:
+    """The official calendar and the configured office hours, with these overrides."""
     start, end = (time.fromisoformat(t) for t in settings.QIHU["WORKDAY_HOURS"])
-    overrides = dict(CalendarOverride.objects.values_list("date", "is_working_day"))
     return WorkingCalendar(overrides=overrides, day_start=start, day_end=end)

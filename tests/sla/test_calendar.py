@@ -1,5 +1,9 @@
+import os
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from io import StringIO
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +15,7 @@ from sla.policies import Light, light_at, yellow_point
 
 CITY = ZoneInfo("Asia/Shanghai")
 CAL = WorkingCalendar()
+MANAGE = Path(__file__).resolve().parents[2] / "manage.py"
 
 
 @pytest.mark.parametrize(
@@ -65,3 +70,15 @@ def test_sla_deadline_command_prints_the_engines_deadline(db):
     assert out.getvalue().strip().splitlines()[-1] == "2026-10-13T17:30:00+08:00"
     call_command("sla_deadline", "--from", "2026-11-27T16:30:00+08:00", "--hours", "2", stdout=out)
     assert out.getvalue().strip().splitlines()[-1] == "2026-11-30T09:30:00+08:00"
+
+
+def test_sla_deadline_answers_on_a_checkout_not_yet_migrated(tmp_path):
+    """The outside check may run it before `make run` ever migrated the embedded database."""
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"} | {"QIHU_VAR_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, str(MANAGE), "sla_deadline", "--from", "2026-09-30T10:00:00+08:00", "--days", "5"],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "2026-10-13T17:30:00+08:00"
+    assert "official calendar only" in done.stderr
