@@ -46,7 +46,8 @@ def _throttled(generator) -> set[tuple[str, str]]:
     """(path, method) of the operations whose view throttles (a 429 is possible)."""
     throttled = set()
     for path, _regex, method, callback in generator.endpoints or []:
-        if getattr(callback.cls, "throttle_classes", api_settings.DEFAULT_THROTTLE_CLASSES):
+        throttles = getattr(callback.cls, "throttle_classes", api_settings.DEFAULT_THROTTLE_CLASSES)
+        if any(method in getattr(throttle, "methods", (method,)) for throttle in throttles):
             throttled.add((path.replace("{pk}", "{id}"), method.lower()))  # as SCHEMA_COERCE_PATH_PK names it
     return throttled
 
