@@ -9,8 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from digests import content
 from digests.models import DigestDelivery
-from digests.services import digests_send_week, subscription_update
+from digests.services import digest_preview, digests_send_week, subscription_update
 from notifications.models import OutgoingEmail
 
 from .conftest import SCRIPT_TITLE, SENT_AT, WEEK, deliver
@@ -163,3 +164,15 @@ def test_the_command_previews_and_sends(world, week_history):
     out = StringIO()
     call_command("send_digests", "--week", "2026-11-02", stdout=out)
     assert "3 recipients, 3 queued, 0 already sent" in out.getvalue()
+
+
+def test_a_chain_leaders_digest_reads_no_department_rankings(world, week_history, monkeypatch):
+    """Every department's rates are the costliest read of a week; a chain section does not use them."""
+    def refuse(**kwargs):
+        raise AssertionError("department figures read for a chain-only digest")
+
+    monkeypatch.setattr(content.figures, "department_figures", refuse)
+    kinds, rendered = digest_preview(user=world.chain_leader, week_start=WEEK)
+    assert kinds == ["chain"] and "产业链简报" in rendered.text
+    with pytest.raises(AssertionError, match="chain-only"):  # a head's digest does read them
+        digest_preview(user=world.dept_head, week_start=WEEK)
