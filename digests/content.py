@@ -146,10 +146,12 @@ def week_content(
     week: Week, *, department_ids: set[int] | None = None, chain_ids: set[int] | None = None, city: bool = True
 ) -> WeekContent:
     """The sections of `week` for these departments and chains (None: all) and the city view."""
-    wanted = department_ids != set()
+    for_departments = department_ids != set()
     # Every department's rates, ranked by tier: the costliest read, for department and city sections only.
-    tiers = figures.department_figures(start=week.since, end=week.until, now=week.as_of) if wanted or city else None
-    departments = _department_sections(week, tiers, department_ids) if wanted else {}
+    tiers = None
+    if for_departments or city:
+        tiers = figures.department_figures(start=week.since, end=week.until, now=week.as_of)
+    departments = _department_sections(week, tiers, department_ids) if for_departments else {}
     chains = _chain_sections(week, chain_ids) if chain_ids != set() else {}
     return WeekContent(week, departments, chains, _city_section(week, tiers) if city else None)
 

@@ -41,10 +41,13 @@ def clean_name(name: str) -> str:
     return name[-100:] or _("附件")
 
 
+def _max_megabytes() -> int:
+    return settings.QIHU["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
+
+
 def _limits_help() -> str:
-    limits = settings.QIHU
     return _("PDF、JPG、PNG、Word、Excel；每次最多 %(count)d 个，每个不超过 %(size)d MB") % {
-        "count": limits["ATTACHMENT_MAX_FILES"], "size": limits["ATTACHMENT_MAX_BYTES"] // (1024 * 1024),
+        "count": settings.QIHU["ATTACHMENT_MAX_FILES"], "size": _max_megabytes(),
     }  # fmt: skip
 
 
@@ -67,9 +70,8 @@ def check_files(files) -> list[str]:
 def _kind(upload) -> str:
     name = clean_name(upload.name)
     if upload.size > settings.QIHU["ATTACHMENT_MAX_BYTES"]:
-        megabytes = settings.QIHU["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
         raise DomainError(
-            _("附件“%(name)s”超过 %(size)d MB。") % {"name": name, "size": megabytes}, code="file_too_large"
+            _("附件“%(name)s”超过 %(size)d MB。") % {"name": name, "size": _max_megabytes()}, code="file_too_large"
         )
     upload.seek(0)
     guess = filetype.guess(upload.read(8192))

@@ -168,6 +168,7 @@ def test_the_command_previews_and_sends(world, week_history):
 
 def test_a_chain_leaders_digest_reads_no_department_rankings(world, week_history, monkeypatch):
     """Every department's rates are the costliest read of a week; a chain section does not use them."""
+
     def refuse(**kwargs):
         raise AssertionError("department figures read for a chain-only digest")
 
