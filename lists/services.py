@@ -77,6 +77,10 @@ def list_item_convert(*, actor, item_id: int, kind: str, owner, due_date: date, 
         raise DomainError(_("只能转化为改革清单或服务清单。"), code="kind")
     if due_date < timezone.localdate():
         raise DomainError(_("完成时限不能早于今天。"), code="due_date")
+    # A caller may hand the item only to a chain they decide for: a chain leader moving an item into another
+    # chain would give it to leaders who cannot see its tickets.
+    if chain is not None and not may_decide_for_chain(access_for(actor), chain.pk):
+        raise NotPermitted(_("您只能把清单事项交给您负责的产业链。"))
 
     def change(item: ListItem) -> dict:
         item.kind, item.owner, item.due_date = kind, owner, due_date

@@ -5,10 +5,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.roles import Role
+from companies.models import IndustryChain
+from departments.models import Department
 from lists.models import ListItem
 from notifications.models import OutgoingEmail
 from problems.models import Problem, ProblemMember
 from tests.conftest import api
+from tests.factories import UserFactory, member
 from tickets.models import Status, TicketEvent
 
 from ..problems.conftest import SAME, third_user  # noqa: F401 (a fixture)
@@ -110,3 +114,32 @@ def test_lists_are_filtered_and_seen_by_the_right_people(world, problem):
     ]  # fagai owns it
     assert api(world.other_handler).get("/api/v1/lists/").data["results"] == []
     assert api(world.company_user).get(f"/api/v1/lists/{item['id']}/").status_code == 404
+
+
+def test_a_chain_leader_cannot_move_an_item_into_another_chain_and_a_refusal_changes_nothing(world, make_ticket):
+    """Issue 20 §1: the convert answered 404 but committed the item into the other chain, whose leader could
+    then complete it (an event on a ticket they cannot open, an e-mail to its company)."""
+    other = IndustryChain.objects.create(code="xny", name="新能源")
+    group = Department.objects.create(
+        code="zhuanban-xny", name="新能源产业链专班", kind=Department.Kind.CHAIN_GROUP, chain=other
+    )
+    other_leader = member(UserFactory(username="lianzhang-xny"), group, Role.CHAIN_LEADER)
+    ticket = make_ticket(Status.ACCEPTED)
+    item = create(world.chain_leader, tickets=[ticket.pk], title="园区供电").data
+    assert item["chain"] == world.chain.code
+
+    body = {"kind": "service", "owner": "gongdian", "due_date": DUE, "chain": "xny"}
+    refused = act(world.chain_leader, item["id"], "convert", body)
+    assert refused.status_code == 403 and "产业链" in refused.data["detail"]
+    stored = ListItem.objects.get(pk=item["id"])
+    assert (stored.chain_id, stored.kind, stored.status, stored.owner_id) == (world.chain.pk, "demand", "open", None)
+    assert [e.action for e in stored.events.all()] == ["create"]
+    assert api(other_leader).get(f"/api/v1/lists/{item['id']}/").status_code == 404
+    assert act(other_leader, item["id"], "complete", {"output": "x"}).status_code == 404
+
+    # in its own chain the same leader converts it; a dispatcher may hand it to any chain
+    own = act(world.chain_leader, item["id"], "convert", {**body, "chain": world.chain.code})
+    assert own.status_code == 200 and own.data["chain"] == world.chain.code
+    second = create(world.dispatcher, tickets=[ticket.pk]).data
+    moved = act(world.dispatcher, second["id"], "convert", body)
+    assert moved.status_code == 200 and moved.data["chain"] == "xny"
