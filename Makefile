@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
 .PHONY: install run test chromium cjk-font screenshots lint fmt clean bench-triage bench-sla bench-queue \
@@ -20,9 +21,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-# The embedded default: SQLite, a file-system broker, one worker with beat, e-mail to var/mail.
+# The embedded default: SQLite, a file-system broker, one worker with beat, e-mail to var/mail. Loopback only
+# and no debug pages (HOST=0.0.0.0 to open it to the network, DEBUG=1 for Django's debug pages).
 run: install
-	PORT=$(PORT) scripts/run-embedded
+	PORT=$(PORT) HOST=$(HOST) scripts/run-embedded
 
 # The whole suite on real PostgreSQL and Redis servers started (and installed, if missing) for it, and
 # Debian's chromium for the browser tests.

@@ -299,7 +299,9 @@ LOGGING = {
     "loggers": {"jieba": {"level": "WARNING"}},
 }
 
-if not DEBUG:
+# Served over HTTPS (behind the reverse proxy): HTTPS-only cookies, HSTS, the redirect. On unless debugging;
+# `make run` turns it off, as it serves plain HTTP on the loopback address.
+if env.bool("QIHU_HTTPS", default=not DEBUG):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("QIHU_SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = 31536000

@@ -1,0 +1,110 @@
+"""`make run` as a stranger on the network meets it (issue 20 §5): the demo, with its public passwords, listens
+on the loopback address only and shows the site's own error pages, never Django's debug pages.
+
+Starts the real `scripts/run-embedded` (gunicorn, SQLite, the file-system broker and a worker) in a fresh
+var directory, as `make run` does.
+"""
+
+import http.cookiejar
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, free_port
+
+EMBEDDED_ONLY = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_DEBUG", "DJANGO_SECRET_KEY", "HOST")
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    var, port = tmp_path_factory.mktemp("embedded-var"), free_port()
+    env = {k: v for k, v in os.environ.items() if k not in EMBEDDED_ONLY} | {
+        "QIHU_VAR_DIR": str(var),
+        "PORT": str(port),
+    }
+    log = (var / "run.log").open("w")
+    server = subprocess.Popen(
+        [str(ROOT / "scripts/run-embedded")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                assert server.poll() is None, (var / "run.log").read_text()
+            time.sleep(0.5)
+        else:
+            pytest.fail("make run's server did not answer: " + (var / "run.log").read_text())
+        yield base, port, var
+    finally:
+        os.killpg(server.pid, signal.SIGINT)  # Ctrl-C, as a person stops it
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        # the worker may finish its warm shutdown after the script: make sure nothing outlives the test
+        subprocess.run(["pkill", "-KILL", "-f", str(var)], check=False)
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses of the sockets listening on `port`, from the kernel's own tables."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not Path(table).exists():
+            continue
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, local_port = local.split(":")
+            if state == "0A" and int(local_port, 16) == port:  # 0A: LISTEN
+                raw = bytes.fromhex(address)
+                found.add(".".join(str(b) for b in raw[::-1]) if len(raw) == 4 else raw.hex())
+    return found
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_the_demo_listens_on_loopback_only(demo_server):
+    _base, port, _var = demo_server
+    assert listening_addresses(port) == {"127.0.0.1"}
+
+
+def test_the_demo_shows_its_own_error_pages_not_django_debug_pages(demo_server):
+    base, _port, _var = demo_server
+    status, page = fetch(f"{base}/no-such-page/")
+    assert status == 404
+    assert "页面不存在" in page and "企呼我应" in page
+    assert "URLconf" not in page and "DEBUG = True" not in page  # Django's debug 404 lists every URL pattern
+    status, body = fetch(f"{base}/api/v1/no-such-endpoint/")
+    assert status == 404 and json.loads(body)["code"] == "not_found"
+
+
+def test_the_demo_has_a_secret_of_its_own_and_logins_work_over_plain_http(demo_server):
+    base, _port, var = demo_server
+    secret = var / "secret-key"
+    assert len(secret.read_text().strip()) >= 50 and secret.stat().st_mode & 0o077 == 0
+    jar = http.cookiejar.CookieJar()  # keeps the standard's rules: a Secure cookie never goes over plain HTTP
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form = browser.open(f"{base}/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    body = urllib.parse.urlencode({"username": "shouli", "password": "qihu-demo", "csrfmiddlewaretoken": token})
+    landed = browser.open(urllib.request.Request(f"{base}/login/", body.encode(), {"Referer": f"{base}/login/"}))
+    assert landed.status == 200 and landed.geturl().endswith("/workbench/")
