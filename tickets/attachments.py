@@ -17,6 +17,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError
+from common.text import visible_text
 
 from .models import Attachment
 
@@ -30,15 +31,28 @@ ALLOWED = {
     "doc": "application/msword",
     "xls": "application/vnd.ms-excel",
 }
+SAME_TYPE = {"jpg": ("jpeg",)}  # other extensions people give the same type
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 
 
 def clean_name(name: str) -> str:
     """The name to show: its last path part only, no control, format (bidi, zero-width) or path characters."""
     name = PurePosixPath((name or "").replace("\\", "/")).name
-    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch) != "Cf")
-    name = _UNSAFE.sub("_", name).strip().rstrip(".")
+    name = _UNSAFE.sub("_", visible_text(unicodedata.normalize("NFC", name))).strip().rstrip(".")
     return name[-100:] or _("附件")
+
+
+def named_as(name: str, extension: str) -> str:
+    """The name with the extension of the type its content was found to be: a PNG sent as `x.html` is shown
+    and downloaded as `x.png`, so that no browser or desktop opens it as something else."""
+    path = PurePosixPath(name)
+    if path.suffix.lower().lstrip(".") in {extension, *SAME_TYPE.get(extension, ())}:
+        return name
+    return f"{path.stem if path.suffix else name}.{extension}"
+
+
+def extension_of(content_type: str) -> str:
+    return next((ext for ext, mime in ALLOWED.items() if mime == content_type), "bin")
 
 
 def _max_megabytes() -> int:
@@ -91,7 +105,7 @@ def attachment_rows(files, *, ticket, uploaded_by, kinds: list[str] | None = Non
     kinds = check_files(files) if kinds is None else kinds
     rows = []
     for upload, extension in zip(files, kinds, strict=True):
-        original = clean_name(upload.name)
+        original = named_as(clean_name(upload.name), extension)
         upload.name = f"{uuid.uuid4().hex}.{extension}"  # the stored name: ours, never the sender's
         rows.append(
             Attachment(

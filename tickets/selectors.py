@@ -112,6 +112,18 @@ def ticket_get(*, access: Access, ticket_id: int, public_only: bool = False) -> 
         raise NotFound() from None
 
 
+def visible_suggestions(access: Access, suggestions: dict) -> dict:
+    """Triage's suggestions for a ticket page, naming only tickets the viewer may open: the similar past
+    tickets and duplicates were found among all companies' tickets, and their titles are not everyone's."""
+    named = [t["id"] for key in ("similar", "duplicates") for t in suggestions.get(key) or ()]
+    if access.sees_all or not named:
+        return suggestions
+    seen = set(Ticket.objects.filter(visible_q(access), pk__in=named).values_list("pk", flat=True))
+    return suggestions | {
+        key: [t for t in suggestions[key] if t["id"] in seen] for key in ("similar", "duplicates") if key in suggestions
+    }
+
+
 def attachment_get(*, access: Access, attachment_id: int) -> Attachment:
     """An attachment of a ticket the user may see (else 404, as for the ticket itself)."""
     visible = Ticket.objects.filter(visible_q(access))

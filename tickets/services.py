@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from common.db import update_many
 from common.errors import DomainError, InvalidState, NotFound, NotPermitted
+from common.text import visible_text
 from departments.models import Department
 from sla import policies
 from sla.calendar import WorkingCalendar, current_calendar
@@ -79,6 +80,11 @@ def ticket_create(
     company = submitter.company
     if company is None:
         raise NotPermitted(_("只有企业用户可以提交诉求。"))
+    # Every channel's text as people will read it: no hidden or direction-changing characters.
+    title, contact_name = visible_text(title).strip(), visible_text(contact_name).strip()
+    description = visible_text(description, multiline=True).strip()
+    if not title or not description:
+        raise DomainError(_("标题和诉求内容不能为空（不可见字符不算内容）。"), code="blank")
     if idempotency_key:
         existing = Ticket.objects.filter(submitter=submitter, idempotency_key=idempotency_key).first()
         if existing is not None:

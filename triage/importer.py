@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from common.text import visible_text
 from companies.models import Company
 from tickets.services import ticket_import
 
@@ -55,7 +56,8 @@ def import_history(path, *, progress: Callable[[int], None] = lambda line: None)
 
 def _validated(row: dict[str, str]) -> dict:
     message_id, user_id = row.get("message_id", "").strip(), row.get("user_id", "").strip()
-    title, detail = row.get("title", "").strip(), row.get("detail", "").strip()
+    title = visible_text(row.get("title", "")).strip()  # as ticket_create keeps them: no hidden characters
+    detail = visible_text(row.get("detail", ""), multiline=True).strip()
     if not message_id:
         raise ValueError("message_id 为空")
     if not user_id:

@@ -110,15 +110,18 @@ ODD = (
 )
 
 
-def test_emoji_zero_width_and_right_to_left_text_is_stored_exactly(world, make_ticket):
+def test_emoji_and_right_to_left_text_are_stored_and_hidden_characters_dropped(world, make_ticket):
+    """Emoji and Hebrew or Arabic letters are kept; zero-width and direction-override characters are not
+    (issue 20 §6: tests/security/test_small_leaks.py)."""
     client = api(world.company_user)
     body = {"title": ODD[:200], "description": ODD * 3, "contact_name": "张\u200b三👩‍💻"}
     response = client.post("/api/v1/tickets/", body, format="json")
     assert response.status_code == 201, response.content
     ticket = Ticket.objects.get(pk=response.json()["id"])
-    assert (ticket.title, ticket.description, ticket.contact_name) == (body["title"], ODD * 3, "张\u200b三👩‍💻")
+    visible = "电力增容🔌👩‍💻 零宽连接 右到左ABC \u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627 尾"
+    assert (ticket.title, ticket.description, ticket.contact_name) == (visible, visible * 3, "张三👩‍💻")
     detail = client.get(f"/api/v1/tickets/{ticket.pk}/").json()
-    assert (detail["title"], detail["description"]) == (body["title"], ODD * 3)
+    assert (detail["title"], detail["description"]) == (ticket.title, ticket.description)
     ticket = make_ticket(Status.ACCEPTED)
     comment = api(world.handler).post(f"/api/v1/tickets/{ticket.pk}/comment/", {"body": ODD}, format="json")
     assert comment.status_code == 200

@@ -25,7 +25,11 @@ HANDLING_PATH = frozenset({Role.COMPANY_USER, Role.HANDLER, Role.DEPT_HEAD, "ass
 
 
 def mask_phone(phone: str) -> str:
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
+    """13905701234 → 139****1234; a shorter number shows at most a third of itself, its last digits."""
+    if len(phone) >= 11:
+        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    shown = len(phone) // 3
+    return "*" * (len(phone) - shown) + phone[len(phone) - shown :]
 
 
 def mask_name(name: str) -> str:

@@ -16,6 +16,7 @@ from common.throttling import SubmitThrottle
 
 from .. import selectors, services
 from ..access import access_for
+from ..attachments import extension_of, named_as
 from ..models import Source, Ticket
 from .filters import TicketFilter
 from .serializers import PendingTicketOutput, TicketCreateInput, TicketDetailOutput, TicketListOutput
@@ -157,6 +158,6 @@ class AttachmentDownloadApi(APIView):
             content = attachment.file.open("rb")
         except FileNotFoundError:
             raise NotFound(_("附件文件已不存在，请联系管理员。")) from None
-        return FileResponse(
-            content, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
-        )
+        # by its type, also for a file stored before names followed types
+        name = named_as(attachment.original_name, extension_of(attachment.content_type))
+        return FileResponse(content, as_attachment=True, filename=name, content_type=attachment.content_type)

@@ -20,7 +20,7 @@ from common.throttling import SubmitThrottle, throttle_posts
 from sla.policies import Light
 
 from .. import figures, selectors, services
-from ..access import access_for, roles_for
+from ..access import access_for, roles_for, visible_q
 from ..api.filters import TicketFilter
 from ..api.serializers import ACTION_INPUTS
 from ..models import Source, Status, Ticket
@@ -97,11 +97,10 @@ def ticket_detail(request, pk: int):
         "category": suggested.get("category"),
     }
     actions = [_action_form(action, initial) for action in allowed_actions(status=ticket.status, roles=roles)]
-    return render(
-        request,
-        "tickets/detail.html",
-        {"ticket": ticket, "actions": actions, "public_only": public_only, "now": timezone.now()},
-    )
+    context = {"ticket": ticket, "actions": actions, "public_only": public_only, "now": timezone.now()}
+    if not public_only:
+        context["suggestions"] = selectors.visible_suggestions(access, ticket.triage_suggestions)
+    return render(request, "tickets/detail.html", context)
 
 
 @login_required
@@ -160,7 +159,9 @@ def workbench_accept(request):
     done, refused = services.tickets_apply_each(ticket_ids=ids, action="accept", actor=request.user)
     if done:
         messages.success(request, _("已签收 %(count)d 件。") % {"count": len(done)})
-    numbers = {t.pk: t.number for t in Ticket.objects.filter(pk__in=refused).only("created_at")}
+    # Only the numbers of tickets the caller may see: another's is refused as if it did not exist.
+    visible = Ticket.objects.filter(visible_q(access_for(request.user)), pk__in=refused).only("created_at")
+    numbers = {t.pk: t.number for t in visible}
     for ticket_id, reason in refused.items():
         messages.error(
             request,
