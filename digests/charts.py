@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import warnings
 from functools import cache
+from pathlib import Path
 
 import matplotlib
 
@@ -30,11 +31,39 @@ _DEFAULT = object()
 @cache
 def cjk_font(families: tuple[str, ...] = CJK_FAMILIES) -> str | None:
     """The family name of an installed font with Chinese glyphs, or None."""
+    found = _known_cjk_font(families)
+    if found is None and families and _register_new_system_fonts():
+        found = _known_cjk_font(families)
+    return found
+
+
+def _known_cjk_font(families: tuple[str, ...]) -> str | None:
     installed = {f.name for f in font_manager.fontManager.ttflist}
     for family in families:
         if family in installed:
             return family
     return next((name for name in sorted(installed) if "CJK" in name), None) if families else None
+
+
+def _register_new_system_fonts() -> bool:
+    """Tell matplotlib of the system's font files it does not know; True when there were any.
+
+    matplotlib lists the system's fonts once, into a cache file (~/.cache/matplotlib), and never looks again: a
+    CJK font installed after its first run (fonts-noto-cjk after `make run`, or after a deployment's first
+    start) stayed unknown and every chart drew its Chinese as boxes. The list is written back, so that the next
+    process knows the new fonts without looking."""
+    manager = font_manager.fontManager
+    known = {font.fname for font in manager.ttflist}
+    new = [path for path in font_manager.findSystemFonts() if path not in known]
+    for path in new:
+        try:
+            manager.addfont(path)
+        except (OSError, RuntimeError):  # a file FreeType cannot read: skipped, as matplotlib's own scan does
+            continue
+    if new:
+        version = font_manager.FontManager.__version__
+        font_manager.json_dump(manager, Path(matplotlib.get_cachedir(), f"fontlist-v{version}.json"))
+    return bool(new)
 
 
 def rates_chart(groups: list[str], series: list[tuple[str, list[float | None]]], *, font=_DEFAULT) -> bytes:

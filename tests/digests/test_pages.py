@@ -1,5 +1,9 @@
 """The preview and settings pages, the charts without a CJK font, the beat schedule."""
 
+import json
+import os
+import subprocess
+import sys
 from datetime import datetime
 from io import BytesIO
 
@@ -10,6 +14,7 @@ from digests import charts
 from digests.content import previous_week
 from digests.models import DigestSubscription
 
+from ..conftest import ROOT
 from .conftest import CITY, SCRIPT_TITLE
 
 
@@ -70,3 +75,30 @@ def test_beat_sends_monday_0800_city_time_the_week_just_ended():
     assert settings.CELERY_TIMEZONE == "Asia/Shanghai"
     assert previous_week(datetime(2026, 11, 9, 8, 0, tzinfo=CITY)).isoformat() == "2026-11-02"
     assert previous_week(datetime(2026, 11, 15, 23, 59, tzinfo=CITY)).isoformat() == "2026-11-02"
+
+
+def test_a_cjk_font_installed_after_matplotlib_listed_the_fonts_is_found(tmp_path):
+    """Issue 14: `make run` let matplotlib list the fonts before `make test` installed fonts-noto-cjk; that
+    list is cached on disk and matplotlib never looks again. Reproduced with a cache built without the CJK
+    faces (as before the font was installed) while the font is on disk."""
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path)}  # matplotlib's cache directory, fresh
+
+    def run(code: str) -> str:
+        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    run("import matplotlib.font_manager")  # matplotlib's first run writes its font list
+    (cache_file,) = tmp_path.glob("fontlist-v*.json")
+    listed = json.loads(cache_file.read_text())
+    cjk = [font for font in listed["ttflist"] if "CJK" in font["name"]]
+    assert cjk, "fonts-noto-cjk is installed here (make test installs it)"
+    listed["ttflist"] = [font for font in listed["ttflist"] if font not in cjk]  # as listed before the font came
+    cache_file.write_text(json.dumps(listed))
+
+    assert run("import matplotlib.font_manager as m; print(any('CJK' in f.name for f in m.fontManager.ttflist))") == (
+        "False"
+    )  # the stale list, as matplotlib reads it
+    assert "CJK" in run("from digests import charts; print(charts.cjk_font())")
+    # the list on disk is mended: the next process knows the font without looking
+    assert any("CJK" in font["name"] for font in json.loads(cache_file.read_text())["ttflist"])
