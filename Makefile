@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
 .PHONY: install run test chromium cjk-font screenshots lint fmt clean bench-triage bench-sla bench-queue \
-	bench-problems bench-digests soak
+	bench-problems bench-digests soak score-problems
 
 install: $(VENV)/.installed
 
@@ -59,6 +59,13 @@ bench-queue: install
 
 bench-problems: install
 	mkdir -p var && scripts/with-services $(PY) bench/problems/bench.py
+
+# Common problems on the real messages of ../shared/data, scored against the groups labelled by hand, with
+# 2,816 messages of other cities mixed in as noise (docs/common-problems.md).
+SHARED ?= ../shared
+score-problems: install
+	mkdir -p var && scripts/with-services $(PY) bench/problems/score.py $(SHARED)/data/gov-messages-hot-dev.csv \
+	  $(SHARED)/data/gov-messages-replies-2816.csv --gold $(SHARED)/data/hot-dev-gold.json
 
 bench-digests: install cjk-font
 	mkdir -p var && scripts/with-services $(PY) bench/digests/bench.py

@@ -251,7 +251,7 @@ def _chain_sections(week: Week, only: set[int] | None) -> dict[int, ChainSection
     problems = Problem.objects.filter(chain_id__in=sections, status__in=LIVE_STATUSES).filter(
         Q(created_at__gte=week.since, created_at__lt=week.until) | Q(recent_count__gt=F("previous_count"))
     )
-    for problem in problems.filter(created_at__lt=week.until).order_by("-company_count", "-recent_count", "pk"):
+    for problem in problems.filter(created_at__lt=week.until).order_by("-heat", "pk"):  # hottest first
         section = sections[problem.chain_id]
         found_this_week = problem.created_at >= week.since
         listing = section.new_problems if found_this_week else section.growing_problems
@@ -288,6 +288,6 @@ def _city_section(week: Week, tiers) -> CitySection:
     problems = list(
         Problem.objects.filter(status__in=LIVE_STATUSES, created_at__lt=week.until)
         .select_related("chain")
-        .order_by("-company_count", "-ticket_count", "pk")[:LIST_LIMIT]
+        .order_by("-heat", "pk")[:LIST_LIMIT]
     )
     return CitySection(tiers=lines, overdue=overdue, problems=problems)

@@ -15,8 +15,8 @@ from . import selectors, services
 from .models import OwnerKind, Problem, ProblemEvent, ProblemMember, ProblemStatus
 
 
-class LargestFirst(CursorPagination):
-    ordering = ("-company_count", "-id")
+class HottestFirst(CursorPagination):
+    ordering = ("-heat", "-id")  # problems/heat.py
 
 
 class ProblemOwnerOutput(serializers.Serializer):
@@ -33,7 +33,8 @@ class ProblemListOutput(serializers.ModelSerializer):
         model = Problem
         fields = [
             "id", "title", "keywords", "status", "chain", "owner_kind", "owner_department", "due_date",
-            "company_count", "ticket_count", "recent_count", "previous_count", "trend", "first_reported_at",
+            "heat", "company_count", "peak_company_count", "support", "ticket_count", "recent_count",
+            "previous_count", "trend", "first_reported_at",
             "last_reported_at", "created_at", "updated_at", "version",
         ]  # fmt: skip
 
@@ -74,7 +75,7 @@ def detail_response(request, problem: Problem) -> Response:
 
 class ProblemListApi(generics.ListAPIView):
     serializer_class = ProblemListOutput
-    pagination_class = LargestFirst
+    pagination_class = HottestFirst
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -7,41 +7,49 @@
    seen in at least one other ticket). Tickets sharing one of them are candidate pairs — an inverted
    index over a bounded number of terms per ticket, each ticket paired with its next few neighbours in
    time in a term's list, so the work grows with the number of tickets, not its square. An n-gram held
-   as distinctive by too many tickets names no particular problem and is dropped from the index.
-3. Edges: candidate pairs from different or the same requester whose cosine similarity reaches the
-   threshold and whose dates are within the window of each other.
-4. Groups: connected components of the edges, cut by average linkage where a component chains
-   unrelated tickets; a group counts when it holds tickets of at least two different companies.
+   as distinctive by too many tickets names no particular problem and is dropped from the index. Pairs
+   filed further apart than the window are dropped.
+3. Groups by their centroids: people who report one problem each write in their own words, so two of
+   their tickets are often barely alike (cosine 0.1) while each is close to what the group says on the
+   whole (0.25–0.8 to the mean of the others): the shared place and complaint add up, the rest averages
+   out. So groups grow by centroid similarity, in rounds: two tickets or two groups join when their
+   centroids reach `merge`; a single ticket joins a group at the lower `join`; two groups join only when
+   their tickets are also alike on average (`groups`), so that a group does not swallow its neighbours'
+   topics. In each round every group takes only its best partner (no chains of weak links), until nothing
+   joins. A group counts when it holds tickets of at least two different companies.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 
 N_FEATURES = 2**20
 DESCRIPTION_CHARS = 300  # the start of a description says what and where; the rest dilutes it
+COMMON_SHARE, COMMON_MIN_DOCS = 0.05, 50  # an n-gram in more documents than these names no particular problem
 _NOISE = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
 class Params:
-    threshold: float = 0.18  # cosine similarity that links two tickets
-    window_days: float = 90.0  # two tickets link only when filed within this many days of each other
-    key_terms: int = 12  # distinctive n-grams per ticket in the candidate index
+    merge: float = 0.22  # centroid cosine at which two tickets, or two groups, become one group
+    groups: float = 0.1  # and two groups only when their tickets are this alike on average
+    join: float = 0.14  # centroid cosine at which a single ticket joins a group
+    window_days: float = 90.0  # two tickets are compared only when filed within this many days of each other
+    key_terms: int = 16  # distinctive n-grams per ticket in the candidate index
     max_posting: int = 400  # an n-gram distinctive for more tickets than this is not indexed
     reach: int = 20  # in a term's (time-ordered) list, a ticket is paired with the next this many
     min_companies: int = 2
+    max_rounds: int = 50  # rounds of joining; real runs settle in fewer than 20
 
 
 def prepare(title: str, description: str) -> str:
@@ -72,10 +80,25 @@ class Features:
         self.df = df
         return self
 
+    def common(self, text: str) -> bool:
+        """Every n-gram of `text` is in more than COMMON_SHARE of the documents: what nearly every request says."""
+        grams = self.hasher.transform([text]).indices
+        return len(grams) > 0 and bool((self.idf[grams] < self._common_idf()).all())
+
     def weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """TF-IDF rows, L2-normalised, without the n-grams of more than COMMON_SHARE of the documents: they say
+        nothing about which problem (的, 小区, 请问) and were half of every row's length, so half of the work."""
         weighted = counts.copy()
         weighted.data *= self.idf[weighted.indices]  # in place: a broadcast multiply would copy the matrix
+        weighted.data[self.idf[weighted.indices] < self._common_idf()] = 0.0
+        weighted.eliminate_zeros()
         return normalize(weighted, copy=False)
+
+    def _common_idf(self) -> float:
+        """Below this idf an n-gram is common: in more than COMMON_SHARE of the documents, and more than
+        COMMON_MIN_DOCS of them (a small collection has no common words to speak of)."""
+        documents = max(COMMON_SHARE * self.n_docs, COMMON_MIN_DOCS)
+        return float(np.log((1 + self.n_docs) / (1 + documents)) + 1.0)
 
 
 def key_terms(matrix: sparse.csr_matrix, df: np.ndarray, k: int, *, shared_only: bool = True) -> sparse.csr_matrix:
@@ -136,71 +159,92 @@ def pair_similarity(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, chu
     return out
 
 
-MAX_DENSE = 400  # above this, a component is first cut by raising the threshold on its own edges
+def cluster(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, params: Params) -> np.ndarray:
+    """A group label per row, from the candidate pairs (i, j): rounds of centroid joining (module doc, step 3).
+
+    Only pairs that touch a group changed in the last round are measured again: the others' centroids, and so
+    their similarity, are what they were."""
+    n = matrix.shape[0]
+    labels = np.arange(n)
+    centroids, spread = matrix, np.ones(n, dtype=np.float32)
+    changed = np.ones(n, dtype=bool)
+    for step in range(params.max_rounds):
+        a, b = labels[i], labels[j]
+        measure = (a != b) & (changed[a] | changed[b])
+        # the first round measures the candidate pairs themselves, unique already
+        pa, pb = (i, j) if step == 0 else _unique_pairs(a[measure], b[measure], n)
+        if not len(pa):
+            break
+        size = np.bincount(labels, minlength=n)
+        similarity = _centroid_similarity(centroids, pa, pb, size)
+        singles = (size[pa] == 1).astype(int) + (size[pb] == 1)
+        linkage = similarity * spread[pa] * spread[pb]  # the mean similarity of their tickets, pair by pair
+        ok = np.where(
+            singles == 1, similarity >= params.join,
+            (similarity >= params.merge) & ((singles == 2) | (linkage >= params.groups)),
+        )  # fmt: skip
+        if not ok.any():
+            break
+        pa, pb = _best_partners(pa[ok], pb[ok], similarity[ok])
+        graph = sparse.coo_matrix((np.ones(len(pa)), (pa, pb)), shape=(n, n))
+        _count, component = connected_components(graph, directed=False)  # over the labels: old label → new
+        labels = component[labels]
+        changed = np.bincount(component, minlength=n) > 1  # new labels made of several old ones
+        centroids, spread = _centroids(matrix, labels)
+    return labels
 
 
-def group(
-    matrix: sparse.csr_matrix,
-    times: np.ndarray,
-    companies: np.ndarray,
-    i: np.ndarray,
-    j: np.ndarray,
-    params: Params,
-) -> list[np.ndarray]:
-    """Groups of row indices (each with ≥ min_companies companies), largest first."""
-    sim = pair_similarity(matrix, i, j)
-    close = np.abs(times[i] - times[j]) <= params.window_days * 86400
-    ok = (sim >= params.threshold) & close
-    groups = []
-    for members in _components(matrix.shape[0], i[ok], j[ok], sim[ok], params.threshold):
-        for part in _cut(matrix, members, params):
-            if len(np.unique(companies[part])) >= params.min_companies:
-                groups.append(part)
-    groups.sort(key=lambda g: (-len(np.unique(companies[g])), -len(g), g.min()))
-    return groups
-
-
-def _components(n: int, i: np.ndarray, j: np.ndarray, sim: np.ndarray, threshold: float) -> list[np.ndarray]:
-    """Connected components of ≥ 2 rows; one too big for a dense cut is split on its stronger edges."""
-    graph = sparse.coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n)).tocsr()
-    _count, labels = connected_components(graph, directed=False)
-    order = np.argsort(labels, kind="stable")
-    parts = [p for p in np.split(order, np.flatnonzero(np.diff(labels[order])) + 1) if len(p) >= 2]
-    out = []
-    for members in parts:
-        if len(members) <= MAX_DENSE or threshold >= 0.95:
-            out.append(members)
-            continue
-        inside = np.zeros(n, dtype=bool)
-        inside[members] = True
-        keep = inside[i] & (sim >= threshold + 0.05)
-        out += _components(n, i[keep], j[keep], sim[keep], threshold + 0.05)
+def _centroid_similarity(centroids: sparse.csr_matrix, a: np.ndarray, b: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Cosine of the pairs' centroids. A group's centroid is long (the words of all its tickets) and meets many
+    partners: it is read once and multiplied with all of them, instead of copied once per pair."""
+    out = np.empty(len(a), dtype=np.float32)
+    singles = (size[a] == 1) & (size[b] == 1)
+    out[singles] = pair_similarity(centroids, a[singles], b[singles])
+    grouped = np.flatnonzero(~singles)
+    if not len(grouped):
+        return out
+    group = np.where(size[a[grouped]] >= size[b[grouped]], a[grouped], b[grouped])
+    other = np.where(group == a[grouped], b[grouped], a[grouped])
+    order = np.argsort(group, kind="stable")
+    starts = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1]])
+    for start, end in zip(starts, [*starts[1:], len(order)], strict=True):
+        run = order[start:end]
+        out[grouped[run]] = np.asarray((centroids[other[run]] @ centroids[group[run[0]]].T).todense()).ravel()
     return out
 
 
-def _dense_similarity(matrix: sparse.csr_matrix, members: np.ndarray) -> np.ndarray:
-    """Cosine similarities among a few rows (restricted to their own columns: the hashed space is wide)."""
-    starts, ends = matrix.indptr[members], matrix.indptr[members + 1]
-    taken = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
-    indptr = np.concatenate([[0], np.cumsum(ends - starts)])
-    columns, renumbered = np.unique(matrix.indices[taken], return_inverse=True)
-    rows = sparse.csr_matrix((matrix.data[taken], renumbered, indptr), shape=(len(members), len(columns)))
-    return (rows @ rows.T).toarray()
+def _unique_pairs(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    keys = np.unique(lo.astype(np.int64) * n + hi)
+    return keys // n, keys % n
 
 
-def _cut(matrix, members: np.ndarray, params: Params) -> list[np.ndarray]:
-    """Split a component that chains unrelated tickets: average linkage at the same threshold."""
-    if len(members) <= 3:
-        return [members]
-    sims = _dense_similarity(matrix, members)
-    mean = (sims.sum() - len(members)) / (len(members) * (len(members) - 1))
-    if mean >= params.threshold:
-        return [members]
-    distance = np.clip(1.0 - sims, 0.0, None)
-    np.fill_diagonal(distance, 0.0)
-    tree = linkage(squareform(distance, checks=False), method="average")
-    labels = fcluster(tree, t=1.0 - params.threshold, criterion="distance")
-    return [members[labels == label] for label in np.unique(labels)]
+def _best_partners(a: np.ndarray, b: np.ndarray, similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each group's most similar partner among the pairs: one edge per group and round."""
+    ends, others, values = np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([similarity, similarity])
+    order = np.lexsort((-values, ends))
+    first = np.r_[True, ends[order][1:] != ends[order][:-1]]
+    return ends[order][first], others[order][first]
+
+
+def _centroids(matrix: sparse.csr_matrix, labels: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Row `label`: the normalised mean of its group's rows (a single ticket's own row), and the length of the
+    mean (1 for a single ticket, less the more its tickets differ)."""
+    n = matrix.shape[0]
+    membership = sparse.csr_matrix((np.ones(n, dtype=np.float32), (labels, np.arange(n))), shape=(n, n))
+    sums = membership @ matrix
+    lengths = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel())
+    size = np.maximum(np.bincount(labels, minlength=n), 1)
+    return normalize(sums), (lengths / size).astype(np.float32)
+
+
+def groups_of(labels: np.ndarray, companies: np.ndarray, min_companies: int) -> list[np.ndarray]:
+    """The labelled groups with tickets of at least `min_companies` companies, most companies first."""
+    order = np.argsort(labels, kind="stable")
+    parts = np.split(order, np.flatnonzero(np.diff(labels[order])) + 1)
+    groups = [p for p in parts if len(p) >= 2 and len(np.unique(companies[p])) >= min_companies]
+    groups.sort(key=lambda g: (-len(np.unique(companies[g])), -len(g), g.min()))
+    return groups
 
 
 def detect(
@@ -218,8 +262,10 @@ def detect(
     matrix = features.weigh(counts)
     keys = key_terms(matrix, features.df, params.key_terms)
     i, j = candidate_pairs(keys, params.max_posting, params.reach)
-    groups = group(matrix, np.asarray(times, dtype=np.float64), np.asarray(companies), i, j, params)
-    return groups, features, matrix
+    times = np.asarray(times, dtype=np.float64)
+    close = np.abs(times[i] - times[j]) <= params.window_days * 86400
+    labels = cluster(matrix, i[close], j[close], params)
+    return groups_of(labels, np.asarray(companies), params.min_companies), features, matrix
 
 
 def row_key_terms(row: sparse.csr_matrix, k: int) -> list[int]:
@@ -228,10 +274,15 @@ def row_key_terms(row: sparse.csr_matrix, k: int) -> list[int]:
     return [int(t) for t in idx[np.argsort(-weights, kind="stable")[:k]]]
 
 
+def centroid(matrix: sparse.csr_matrix, members) -> sparse.csr_matrix:
+    """The normalised mean of the members' rows (a 1-row matrix)."""
+    return normalize(sparse.csr_matrix(matrix[members].mean(axis=0)))
+
+
 def central(matrix: sparse.csr_matrix, members: np.ndarray) -> int:
-    """The member most similar to the others: its title names the group."""
-    sims = _dense_similarity(matrix, members).sum(axis=1)
-    return int(members[int(np.argmax(sims))])
+    """The member closest to the group's centroid: its title names the group."""
+    closeness = np.asarray((matrix[members] @ centroid(matrix, members).T).todense()).ravel()
+    return int(members[int(np.argmax(closeness))])
 
 
 _STOP = frozenset(
@@ -240,22 +291,36 @@ _STOP = frozenset(
 )  # fmt: skip
 
 
-def keywords(titles: Sequence[str], limit: int = 5) -> list[str]:
-    """Strings of two to four characters most of the members' titles share, longest first among equals,
-    none inside another one chosen (cheap enough for thousands of groups a run; no word segmentation)."""
-    seen: dict[str, int] = {}
+LONGEST_KEYWORD = 8
+
+
+def keywords(titles: Sequence[str], limit: int = 5, common: Callable[[str], bool] = lambda text: False) -> list[str]:
+    """What most of the members' titles say, each as long as they say it alike (丽发新城, not 丽发 and 发新城):
+    strings that no string one character longer holds nearly as often (80 %), most shared first, none overlapping,
+    leaving out what nearly every request says (`common`: the city's own name, 小区).
+
+    No word segmentation: place names are what matters here, and a dictionary does not know them."""
+    seen: Counter = Counter()
     for title in titles:
-        text = _NOISE.sub(" ", title)
-        grams = {text[p : p + n] for n in (2, 3, 4) for p in range(len(text) - n + 1)}
-        for gram in grams:
-            if " " not in gram and gram not in _STOP:
-                seen[gram] = seen.get(gram, 0) + 1
+        parts = [part for part in _NOISE.sub(" ", title).split() if len(part) >= 2]
+        seen.update(
+            {part[p : p + n] for part in parts for n in range(2, LONGEST_KEYWORD + 1) for p in range(len(part) - n + 1)}
+        )
     needed = 2 if len(titles) > 1 else 1
-    ranked = sorted((g for g, c in seen.items() if c >= needed), key=lambda g: (-seen[g], -len(g), g))
+    extended: Counter = Counter()  # for each string: how often its most shared one-character extension is
+    for text, count in seen.items():
+        for shorter in (text[1:], text[:-1]):
+            extended[shorter] = max(extended[shorter], count)
+
+    ranked = sorted((t for t, c in seen.items() if c >= needed), key=lambda t: (-seen[t], -len(t), t))
     chosen: list[str] = []
-    for gram in ranked:
-        if not any(gram in c or c in gram for c in chosen):
-            chosen.append(gram)
+    taken: set[str] = set()  # the character pairs of the strings chosen: no two overlap
+    for text in ranked:
+        pairs = {text[p : p + 2] for p in range(len(text) - 1)}
+        if extended[text] >= 0.8 * seen[text] or text in _STOP or pairs & taken or common(text):
+            continue
+        chosen.append(text)
+        taken |= pairs
         if len(chosen) == limit:
             break
     return chosen

@@ -59,6 +59,10 @@ class Problem(models.Model):
     # Trend: members filed in the last four weeks, and in the four weeks before.
     recent_count = models.PositiveIntegerField(_("近四周诉求数"), default=0)
     previous_count = models.PositiveIntegerField(_("前四周诉求数"), default=0)
+    # Heat (热度, problems/heat.py) orders every list; its parts besides the counts above.
+    heat = models.FloatField(_("热度"), default=0.0)
+    peak_company_count = models.PositiveIntegerField(_("30天内最多涉及企业数"), default=0)
+    support = models.PositiveIntegerField(_("公众支持数"), default=0)
     first_reported_at = models.DateTimeField(_("首次反映"), null=True, blank=True)
     last_reported_at = models.DateTimeField(_("最近反映"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -68,11 +72,11 @@ class Problem(models.Model):
     class Meta:
         verbose_name = _("共性问题")
         verbose_name_plural = _("共性问题")
-        ordering = ["-company_count", "-last_reported_at", "-id"]
+        ordering = ["-heat", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=ProblemStatus.values), name="problem_status_known"),
         ]
-        indexes = [models.Index(fields=["status", "-company_count"], name="problem_status_size_idx")]
+        indexes = [models.Index(fields=["status", "-heat"], name="problem_status_heat_idx")]
 
     def __str__(self) -> str:
         return self.title

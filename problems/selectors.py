@@ -28,7 +28,8 @@ def problem_detail(*, problem: Problem) -> Problem:
 
 
 def problems_export(problem_ids: list[int]) -> list[dict]:
-    """The §8 contract: title, members' external ids (else ticket numbers), companies; largest first."""
+    """The §8 contract: title, members' external ids (else ticket numbers), companies; hottest first, with the
+    heat and its parts (problems/heat.py) and the key words."""
     problems = Problem.objects.in_bulk(problem_ids)
     members: dict[int, list[str]] = {pk: [] for pk in problem_ids}
     rows = ProblemMember.objects.filter(problem_id__in=problem_ids).order_by("ticket__created_at", "ticket_id")
@@ -36,9 +37,18 @@ def problems_export(problem_ids: list[int]) -> list[dict]:
         "problem_id", "ticket_id", "ticket__external_id", "ticket__created_at"
     ).iterator(chunk_size=5000):
         members[problem_id].append(external_id or ticket_number(ticket_id, created_at))
-    found = [
-        {"title": problems[pk].title, "ticket_external_ids": members[pk], "companies": problems[pk].company_count}
-        for pk in problem_ids
-        if pk in problems
+    found = sorted((problems[pk] for pk in problem_ids if pk in problems), key=lambda p: (-p.heat, p.pk))
+    return [
+        {
+            "title": p.title,
+            "keywords": p.keywords,
+            "ticket_external_ids": members[p.pk],
+            "companies": p.company_count,
+            "heat": p.heat,
+            "peak_companies_30_days": p.peak_company_count,
+            "support": p.support,
+            "first_reported_at": p.first_reported_at.isoformat(),
+            "last_reported_at": p.last_reported_at.isoformat(),
+        }
+        for p in found
     ]
-    return sorted(found, key=lambda p: (-p["companies"], -len(p["ticket_external_ids"])))

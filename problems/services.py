@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from scipy.sparse import vstack as sparse_vstack
 
 from accounts.roles import Role
 from common.db import update_many
@@ -34,6 +35,7 @@ from tickets.models import Reply, Status, Ticket
 from tickets.services import ticket_apply
 
 from . import detection
+from .heat import heat
 from .models import (
     LIVE_STATUSES,
     FeatureSnapshot,
@@ -54,8 +56,9 @@ TREND_PERIOD = timedelta(days=28)
 
 def detection_params() -> detection.Params:
     return detection.Params(
-        threshold=settings.QIHU["COMMON_PROBLEM_SIMILARITY"], window_days=settings.QIHU["COMMON_PROBLEM_WINDOW_DAYS"]
-    )
+        merge=settings.QIHU["COMMON_PROBLEM_SIMILARITY"], join=settings.QIHU["COMMON_PROBLEM_JOIN"],
+        window_days=settings.QIHU["COMMON_PROBLEM_WINDOW_DAYS"],
+    )  # fmt: skip
 
 
 def window_start(now: datetime | None = None) -> datetime:
@@ -87,9 +90,9 @@ def problems_detect(*, since: datetime | None = None, index_terms: bool = False)
     rows = _detectable().order_by("created_at", "pk")
     if since is not None:
         rows = rows.filter(created_at__gte=since)
-    ids, companies, chains, times, titles, descriptions = [], [], [], [], [], []
-    for pk, company_id, chain_id, created_at, title, description in rows.values_list(
-        "pk", "company_id", "chain_id", "created_at", "title", "description"
+    ids, companies, chains, times, titles, descriptions, supports = [], [], [], [], [], [], []
+    for pk, company_id, chain_id, created_at, title, description, up, down in rows.values_list(
+        "pk", "company_id", "chain_id", "created_at", "title", "description", "upvotes", "downvotes"
     ).iterator(chunk_size=5000):
         ids.append(pk)
         companies.append(company_id)
@@ -97,6 +100,7 @@ def problems_detect(*, since: datetime | None = None, index_terms: bool = False)
         times.append(created_at.timestamp())
         titles.append(title)
         descriptions.append(description)
+        supports.append(max(up - down, 0))
     report = RunReport(tickets=len(ids))
     if len(ids) < 2:
         return report
@@ -107,8 +111,8 @@ def problems_detect(*, since: datetime | None = None, index_terms: bool = False)
     with transaction.atomic():
         _lock_detection()
         _record_groups(
-            report, groups, ids, titles, matrix, np.array(companies), np.array(chains, dtype=object),
-            [datetime.fromtimestamp(t, tz=UTC) for t in times],
+            report, groups, ids, titles, matrix, features, np.array(companies), np.array(chains, dtype=object),
+            [datetime.fromtimestamp(t, tz=UTC) for t in times], supports,
         )  # fmt: skip
     if index_terms:
         keys = detection.key_terms(matrix, features.df, params.key_terms, shared_only=False)
@@ -121,8 +125,10 @@ def _lock_detection() -> None:
     FeatureSnapshot.objects.select_for_update().order_by("-pk").first()
 
 
-def _record_groups(report: RunReport, groups, ids, titles, matrix, companies, chains, times) -> None:
-    now = timezone.now()
+def _record_groups(
+    report: RunReport, groups, ids, titles, matrix, features, companies, chains, times, supports
+) -> None:
+    now, reference = timezone.now(), newest_report()
     group_ids = [[ids[i] for i in g] for g in groups]
     involved = [t for g in group_ids for t in g]
     live = dict(
@@ -148,12 +154,15 @@ def _record_groups(report: RunReport, groups, ids, titles, matrix, companies, ch
         else:
             problem = Problem(
                 title=titles[detection.central(matrix, members)][:200],
-                keywords="、".join(detection.keywords([titles[i] for i in members]))[:200],
+                keywords="、".join(detection.keywords([titles[i] for i in members], common=features.common))[:200],
                 created_at=now,
                 updated_at=now,
             )
             # A new problem's figures come from the group itself: no second pass over the database.
-            _set_stats(problem, companies[members], chains[members], [times[i] for i in members], now=now)
+            _set_stats(
+                problem, companies[members], chains[members], [times[i] for i in members],
+                sum(supports[i] for i in members), now=now, reference=reference,
+            )  # fmt: skip
             new_problems.append(problem)
             new_members_of.append(free)
     Problem.objects.bulk_create(new_problems, batch_size=2000)
@@ -166,17 +175,27 @@ def _record_groups(report: RunReport, groups, ids, titles, matrix, companies, ch
     ProblemMember.objects.bulk_create(rows, ignore_conflicts=True, batch_size=5000)
     report.created = [p.pk for p in new_problems]
     report.extended = [p for p, ts in extend.items() if ts]
-    refresh_stats(set(report.extended), now=now)
+    # Every live problem's figures again, not only the extended ones': heat cools as reports age.
+    refresh_stats(set(Problem.objects.filter(status__in=LIVE_STATUSES).values_list("pk", flat=True)), now=now)
     report.problems += report.created
-    order = dict(Problem.objects.filter(pk__in=report.problems).values_list("pk", "company_count"))
+    order = dict(Problem.objects.filter(pk__in=report.problems).values_list("pk", "heat"))
     report.problems = sorted(dict.fromkeys(report.problems), key=lambda p: (-order[p], p))
 
 
-def _set_stats(problem: Problem, companies, chains, times: list[datetime], *, now: datetime) -> None:
-    """Company and ticket counts, first/last report, the trend and the chain, from the members."""
+def newest_report() -> datetime:
+    """The newest request's filing time: what heat measures a problem's age against (problems/heat.py)."""
+    newest = _detectable().order_by("-created_at").values_list("created_at", flat=True).first()
+    return newest or timezone.now()
+
+
+def _set_stats(
+    problem: Problem, companies, chains, times: list[datetime], support: int, *, now: datetime, reference: datetime
+) -> None:
+    """Company and ticket counts, heat, first/last report, the trend and the chain, from the members."""
     known_chains = {c for c in chains if c is not None}
-    problem.company_count = len(set(companies))
-    problem.ticket_count = len(times)
+    hot = heat(list(companies), times, support, reference)
+    problem.company_count, problem.ticket_count = hot.companies, hot.reports
+    problem.heat, problem.peak_company_count, problem.support = hot.value, hot.peak, hot.support
     problem.first_reported_at = min(times) if times else None
     problem.last_reported_at = max(times) if times else None
     problem.recent_count = sum(now - TREND_PERIOD <= t for t in times)
@@ -205,22 +224,27 @@ def refresh_stats(problem_ids, *, now: datetime | None = None) -> None:
     """Recompute the figures of these problems from their members in the database."""
     if not problem_ids:
         return
-    now = now or timezone.now()
-    per = defaultdict(lambda: ([], [], []))
-    for problem_id, company_id, chain_id, created_at in ProblemMember.objects.filter(
+    now, reference = now or timezone.now(), newest_report()
+    per = defaultdict(lambda: ([], [], [], [0]))
+    for problem_id, company_id, chain_id, created_at, up, down in ProblemMember.objects.filter(
         problem_id__in=problem_ids
-    ).values_list("problem_id", "ticket__company_id", "ticket__chain_id", "ticket__created_at"):
-        companies, chains, times = per[problem_id]
+    ).values_list(
+        "problem_id", "ticket__company_id", "ticket__chain_id", "ticket__created_at", "ticket__upvotes",
+        "ticket__downvotes",
+    ):  # fmt: skip
+        companies, chains, times, support = per[problem_id]
         companies.append(company_id)
         chains.append(chain_id)
         times.append(created_at)
+        support[0] += max(up - down, 0)
     problems = list(Problem.objects.filter(pk__in=problem_ids))
     for problem in problems:
-        _set_stats(problem, *per[problem.pk], now=now)
+        companies, chains, times, support = per[problem.pk]
+        _set_stats(problem, companies, chains, times, support[0], now=now, reference=reference)
     update_many(
         problems,
-        ["company_count", "ticket_count", "first_reported_at", "last_reported_at", "recent_count", "previous_count",
-         "chain", "updated_at"],
+        ["company_count", "ticket_count", "heat", "peak_company_count", "support", "first_reported_at",
+         "last_reported_at", "recent_count", "previous_count", "chain", "updated_at"],
     )  # fmt: skip
 
 
@@ -241,8 +265,10 @@ def _features() -> detection.Features | None:
 
 
 def problem_attach_ticket(*, ticket_id: int) -> Problem | None:
-    """Attach a newly triaged ticket to the live problem its closest tickets belong to, or start a candidate
-    with them when they come from another company. Idempotent; no full run yet → nothing to compare with."""
+    """Place one newly triaged ticket as the full run would (detection.py, step 3): into the live problem whose
+    centroid it is closest to, at `join` or more; else, with the free tickets it is alike at `merge` and those
+    close to their common centroid, into a new candidate when they come from at least two companies.
+    Idempotent; no full run yet (no document frequencies) → nothing to compare with."""
     features = _features()
     ticket = _detectable().filter(pk=ticket_id).first()
     if features is None or ticket is None:
@@ -264,15 +290,8 @@ def problem_attach_ticket(*, ticket_id: int) -> Problem | None:
         .values_list("ticket_id", flat=True)
         .distinct()[:MAX_INCREMENTAL_CANDIDATES]
     )
-    candidates = list(
-        _detectable().filter(pk__in=list(candidate_ids)).values_list("pk", "company_id", "title", "description")
-    )
+    candidates = _texts(_detectable().filter(pk__in=list(candidate_ids)))
     if not candidates:
-        return None
-    matrix = features.weigh(features.counts([detection.prepare(t, d) for _pk, _c, t, d in candidates]))
-    similarity = np.asarray((matrix @ vector.T).todense()).ravel()
-    matched = [(c[0], c[1]) for c, s in zip(candidates, similarity, strict=True) if s >= params.threshold]
-    if not matched:
         return None
     with transaction.atomic():
         _lock_detection()
@@ -280,24 +299,66 @@ def problem_attach_ticket(*, ticket_id: int) -> Problem | None:
         if own is not None:
             return own.problem
         live = dict(
-            ProblemMember.objects.filter(
-                ticket_id__in=[pk for pk, _c in matched], problem__status__in=LIVE_STATUSES
-            ).values_list("ticket_id", "problem_id")
+            ProblemMember.objects.filter(ticket_id__in=candidates, problem__status__in=LIVE_STATUSES).values_list(
+                "ticket_id", "problem_id"
+            )
         )
-        if live:
-            problem_id = Counter(live.values()).most_common(1)[0][0]
+        problem_id = _closest_problem(features, vector, set(live.values()), params.join)
+        if problem_id is not None:
             ProblemMember.objects.create(problem_id=problem_id, ticket_id=ticket.pk)
             refresh_stats({problem_id})
             return Problem.objects.get(pk=problem_id)
-        if len({ticket.company_id, *(c for _pk, c in matched)}) < 2:
+        free = {pk: row for pk, row in candidates.items() if pk not in live}
+        members = _new_group(features, vector, free, params)
+        companies = {ticket.company_id, *(free[pk][0] for pk in members)}
+        if not members or len(companies) < params.min_companies:
             return None  # the same company's repeats are duplicates (triage's business), not a common problem
-        members = [ticket.pk, *(pk for pk, _c in matched)]
-        titles = [ticket.title, *(t for pk, _c, t, _d in candidates if pk in set(members))]
-        problem = Problem.objects.create(title=ticket.title, keywords="、".join(detection.keywords(titles))[:200])
-        ProblemMember.objects.bulk_create([ProblemMember(problem=problem, ticket_id=pk) for pk in members])
+        titles = [ticket.title, *(free[pk][1] for pk in members)]
+        found = detection.keywords(titles, common=features.common)
+        problem = Problem.objects.create(title=ticket.title, keywords="、".join(found)[:200])
+        ProblemMember.objects.bulk_create(
+            [ProblemMember(problem=problem, ticket_id=pk) for pk in [ticket.pk, *members]]
+        )
         refresh_stats({problem.pk})
         problem.refresh_from_db()
         return problem
+
+
+def _texts(tickets) -> dict[int, tuple]:
+    """(company, title, description) by ticket id."""
+    rows = tickets.values_list("pk", "company_id", "title", "description")
+    return {pk: (company, title, description) for pk, company, title, description in rows}
+
+
+def _weigh(features: detection.Features, rows) -> object:
+    return features.weigh(features.counts([detection.prepare(title, text) for _company, title, text in rows]))
+
+
+def _closest_problem(features: detection.Features, vector, problem_ids: set[int], join: float) -> int | None:
+    """Of these live problems, the one whose members' centroid is most similar to the ticket, if at least `join`."""
+    best, best_similarity = None, join
+    for problem_id in sorted(problem_ids):
+        members = _texts(Ticket.objects.filter(problem_memberships__problem_id=problem_id).order_by("-created_at"))
+        matrix = _weigh(features, list(members.values())[:MAX_INCREMENTAL_CANDIDATES])
+        similarity = float((detection.centroid(matrix, np.arange(matrix.shape[0])) @ vector.T).toarray()[0, 0])
+        if similarity >= best_similarity:
+            best, best_similarity = problem_id, similarity
+    return best
+
+
+def _new_group(features: detection.Features, vector, free: dict[int, tuple], params: detection.Params) -> list[int]:
+    """The free tickets that would form a group with this one: those alike at `merge`, then those close to
+    the centroid of the ticket and them at `join` (the full run's two bars)."""
+    if not free:
+        return []
+    ids = list(free)
+    matrix = _weigh(features, free.values())
+    partners = np.flatnonzero(np.asarray((matrix @ vector.T).todense()).ravel() >= params.merge)
+    if not len(partners):
+        return []
+    both = sparse_vstack([vector, matrix[partners]])
+    closeness = np.asarray((matrix @ detection.centroid(both, np.arange(both.shape[0])).T).todense()).ravel()
+    return [ids[k] for k in np.flatnonzero((closeness >= params.join) | np.isin(np.arange(len(ids)), partners))]
 
 
 def enqueue_attach(ticket_ids: list[int]) -> None:

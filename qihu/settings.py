@@ -286,9 +286,11 @@ QIHU = {
     "SITE_URL": env.str("QIHU_SITE_URL", default="http://localhost:8000"),
     # A submitted ticket untouched this long is re-enqueued by the sweeper.
     "STALE_SUBMITTED_AFTER": timedelta(minutes=1),
-    # Common problems: tickets link when filed within this many days of each other and this similar.
+    # Common problems (docs/common-problems.md): tickets are compared when filed within this many days of each
+    # other; two tickets or groups join at this centroid similarity, a single ticket joins a group at the second.
     "COMMON_PROBLEM_WINDOW_DAYS": env.int("QIHU_COMMON_PROBLEM_WINDOW_DAYS", default=90),
-    "COMMON_PROBLEM_SIMILARITY": env.float("QIHU_COMMON_PROBLEM_SIMILARITY", default=0.18),
+    "COMMON_PROBLEM_SIMILARITY": env.float("QIHU_COMMON_PROBLEM_SIMILARITY", default=0.22),
+    "COMMON_PROBLEM_JOIN": env.float("QIHU_COMMON_PROBLEM_JOIN", default=0.14),
 }
 
 LOGGING = {

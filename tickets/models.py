@@ -181,6 +181,9 @@ class Ticket(models.Model):
     # A client's retry of the same POST (same submitter, same key) gets the same ticket.
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
     external_id = models.CharField(_("外部编号"), max_length=64, unique=True, null=True, blank=True)
+    # Public support where the source has it (a message board's 赞同/反对): part of a common problem's heat.
+    upvotes = models.PositiveIntegerField(_("赞同数"), default=0)
+    downvotes = models.PositiveIntegerField(_("反对数"), default=0)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -124,7 +124,7 @@ def ticket_create(
 
 
 def ticket_import(
-    *, company, external_id: str, title: str, description: str, submitted_at, category=None
+    *, company, external_id: str, title: str, description: str, submitted_at, category=None, upvotes=0, downvotes=0
 ) -> tuple[Ticket, bool]:
     """Bring one historical request in, filed and archived at its own time; idempotent on `external_id`.
 
@@ -136,7 +136,8 @@ def ticket_import(
     with transaction.atomic():
         ticket = Ticket.objects.create(
             company=company, title=title, description=description, external_id=external_id,
-            district_id=company.district_id, source=Source.IMPORT, category=category,
+            district_id=company.district_id, source=Source.IMPORT, category=category, upvotes=upvotes,
+            downvotes=downvotes,
             category_source=CategorySource.HISTORY if category else CategorySource.NONE,
             created_at=submitted_at, updated_at=submitted_at,
         )  # fmt: skip

@@ -75,7 +75,18 @@ def _validated(row: dict[str, str]) -> dict:
     return {
         "external_id": message_id[:64], "user_id": user_id[:64], "title": title, "description": detail,
         "submitted_at": submitted_at, "category": (row.get("category") or "").strip(),
+        "upvotes": _count(row, "upvotes"), "downvotes": _count(row, "downvotes"),
     }  # fmt: skip
+
+
+def _count(row: dict[str, str], column: str) -> int:
+    """An optional count of public support (a message board's 赞同/反对); empty or absent is 0."""
+    value = (row.get(column) or "").strip()
+    if not value:
+        return 0
+    if not value.isdigit() or len(value) > 9:
+        raise ValueError(f"{column} 不是非负整数：{value[:20]!r}")
+    return int(value)
 
 
 def _company_for(user_id: str) -> Company:

@@ -81,8 +81,8 @@ def test_each_role_receives_its_digest_with_the_weeks_figures(world, week_histor
     assert "新材料 · 产业链简报" in text and "部门简报" not in text
     assert "本周新诉求 5 件，涉及企业 2 家。" in text
     assert "要素保障-用能：5" in text
-    assert "园区变压器容量普遍不足（2 家企业，3 件）" in text  # new this week
-    assert "工业用电报装流程慢（4 家企业；近四周 4 件，前四周 1 件）" in text  # growing
+    assert "园区变压器容量普遍不足（热度 2.1：2 家企业，3 件）" in text  # new this week
+    assert "工业用电报装流程慢（热度 3.5：4 家企业；近四周 4 件，前四周 1 件）" in text  # growing
     assert "电费结算周期长" not in text and "已排除的问题" not in text
     assert len(images) == 1 and "园区变压器容量普遍不足" in html
 
@@ -91,7 +91,7 @@ def test_each_role_receives_its_digest_with_the_weeks_figures(world, week_histor
     assert "市级部门（2）：响应率 40%；解决率 75%；满意率 50%；派单数 5" in text
     assert "县(市、区)（1）：响应率 —；解决率 —；满意率 —；派单数 0" in text
     assert "已超时：1" in text and f"{script.number} {SCRIPT_TITLE} — 国网衢州供电公司" in text
-    problems = text.split("反映最多的共性问题")[1]
+    problems = text.split("热度最高的共性问题")[1]
     assert problems.index("工业用电报装流程慢") < problems.index("电费结算周期长") < problems.index("园区变压器")
     assert "<script>" not in html
 

@@ -49,7 +49,7 @@ def chain_workspace(request, code: str):
         .order_by("due_at", "id")[:30],
         "problems": problem_list(access=access, status=[ProblemStatus.CANDIDATE, ProblemStatus.CONFIRMED])
         .filter(Q(chain=chain) | Q(pk__in=ProblemMember.objects.filter(ticket__chain=chain).values("problem_id")))
-        .order_by("-company_count", "-id")[:20],
+        .order_by("-heat", "-id")[:20],  # problems/heat.py
         "items": ListItem.objects.filter(chain=chain).select_related("owner").order_by("-created_at")[:20],
         "figures": (totals := figures.chain_figures(chain_id=chain.pk, start=now - PERIOD, end=now, now=now)),
         "rates": [(label, totals.rate(name)) for name, label in figures.RATES[:4]],

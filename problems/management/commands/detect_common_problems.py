@@ -12,8 +12,8 @@ from sla.calendar import CITY_TZ
 class Command(BaseCommand):
     help = (
         "Detect common problems (共性问题) among tickets filed since DATE (default: all) and record them as "
-        "candidates. --json OUT writes the problems found, largest first: "
-        '[{"title", "ticket_external_ids": [...], "companies": n}].'
+        "candidates. --json OUT writes the problems found, hottest first (docs/common-problems.md): "
+        '[{"title", "keywords", "ticket_external_ids": [...], "companies": n, "heat": h, ...}].'
     )
 
     def add_arguments(self, parser):
