@@ -5,13 +5,16 @@ import shutil
 import subprocess
 
 import pytest
+from django.contrib.messages import get_messages
 
 from lists.models import ListItem
-from problems.models import Problem, ProblemStatus
+from problems.models import Problem, ProblemMember, ProblemStatus
 from tests.conftest import api
-from tickets.models import Status, Ticket
+from tickets.models import Status, Ticket, TicketEvent
 
 from .test_abuse_inputs import fresh_throttles  # noqa: F401 (a fixture: the token login counts attempts)
+
+BIG = 10**25  # past a bigint (2**63 - 1)
 
 
 def deep(levels: int, inner: str = "1") -> str:
@@ -81,3 +84,84 @@ def test_32_levels_are_read_and_33_refused_in_english_too(world, english):
     )
     assert over.status_code == 400 and "nested too deeply" in over.json()["detail"]
     assert not Ticket.objects.exists()
+
+
+# -- ids past what the database holds --------------------------------------------------------------------
+@pytest.fixture
+def problems(world, make_ticket):
+    """Two candidate problems of the chain, the first with two accepted tickets."""
+    first = Problem.objects.create(title="园区停电", chain=world.chain)
+    second = Problem.objects.create(title="园区限电", chain=world.chain)
+    tickets = [make_ticket(Status.ACCEPTED, title=f"园区停电{n}") for n in range(2)]
+    ProblemMember.objects.bulk_create([ProblemMember(problem=first, ticket=t) for t in tickets])
+    return first, second
+
+
+@pytest.mark.parametrize("value", [BIG, 2**63])
+def test_an_id_past_a_bigint_in_a_body_is_refused_as_that_fields_input(world, make_ticket, problems, value):
+    """SQLite (the embedded default) raised OverflowError on `pk__in=[10**25]`: the id is checked as input now."""
+    first, _second = problems
+    duplicate = make_ticket(Status.PENDING_DISPATCH)
+    events = TicketEvent.objects.count()
+    posts = [
+        (world.dispatcher, "/api/v1/lists/", {"tickets": [value]}, "tickets"),
+        (world.dispatcher, "/api/v1/lists/", {"problem": value}, "problem"),
+        (world.dispatcher, f"/api/v1/problems/{first.pk}/merge/", {"into": value}, "into"),
+        (world.dispatcher, f"/api/v1/problems/{first.pk}/split/", {"tickets": [value]}, "tickets"),
+        (world.dispatcher, f"/api/v1/tickets/{duplicate.pk}/merge/", {"primary": value}, "primary"),
+    ]
+    for user, url, body, field in posts:
+        response = api(user).post(url, body, format="json")
+        assert response.status_code == 400, (url, response.content)
+        assert field in response.json(), (url, response.json())
+    assert not ListItem.objects.exists() and Problem.objects.count() == 2
+    assert first.members.count() == 2 and not first.events.exists()
+    assert TicketEvent.objects.count() == events
+    duplicate.refresh_from_db()
+    assert duplicate.status == Status.PENDING_DISPATCH and duplicate.merged_into is None
+
+
+def test_more_ids_than_a_query_takes_are_refused_not_a_503(world, make_ticket, problems):
+    """70,000 ids made a query with more parameters than PostgreSQL takes: "service unavailable", retry."""
+    first, _second = problems
+    many = list(range(1, 70_001))
+    created = api(world.dispatcher).post("/api/v1/lists/", {"tickets": many}, format="json")
+    assert created.status_code == 400 and "tickets" in created.json()
+    assert api(world.dispatcher).post("/api/v1/lists/", {"tickets": many[:501]}, format="json").status_code == 400
+    split = api(world.dispatcher).post(f"/api/v1/problems/{first.pk}/split/", {"tickets": many}, format="json")
+    assert split.status_code == 400 and "tickets" in split.json()
+    assert not ListItem.objects.exists() and first.members.count() == 2
+
+
+@pytest.mark.parametrize("value", [str(BIG), str(2**63), "²", "١٢", "9" * 5000, "-1", "0"])
+def test_bulk_accept_takes_only_ids_and_a_bad_one_accepts_nothing(world, make_ticket, client, value):
+    """int("²") raised ValueError, int() of 5,000 digits too, and 10**25 overflowed SQLite: all were 500s."""
+    ticket = make_ticket(Status.ASSIGNED)
+    client.force_login(world.handler)
+    response = client.post("/workbench/accept/", {"ticket": value})
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["请先勾选要签收的诉求。"]
+    ticket.refresh_from_db()
+    assert ticket.status == Status.ASSIGNED
+
+
+def test_bulk_accept_still_accepts_the_ids_among_bad_values(world, make_ticket, client):
+    ticket = make_ticket(Status.ASSIGNED)
+    client.force_login(world.handler)
+    response = client.post("/workbench/accept/", {"ticket": [str(BIG), "²", str(ticket.pk)]})
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["已签收 1 件。"]
+    ticket.refresh_from_db()
+    assert ticket.status == Status.ACCEPTED
+
+
+@pytest.mark.parametrize("number", [str(BIG), "9" * 5000])
+def test_a_huge_id_in_a_url_is_not_found(world, client, number):
+    """A guard (these answered 404 before too): Django bounds single-id lookups; 5,000 digits match no URL."""
+    reader = api(world.supervisor)
+    for url in ["tickets/{}/", "attachments/{}/", "lists/{}/", "problems/{}/"]:
+        assert reader.get(f"/api/v1/{url.format(number)}").status_code == 404, url
+    for url, body in [("tickets/{}/comment/", {"body": "已阅"}), ("lists/{}/drop/", {"reason": "重复"}),
+                      ("problems/{}/dismiss/", {"note": "重复"})]:  # fmt: skip
+        assert api(world.dispatcher).post(f"/api/v1/{url.format(number)}", body, format="json").status_code == 404
+    client.force_login(world.supervisor)
+    assert client.get(f"/tickets/{number}/").status_code == 404

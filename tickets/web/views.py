@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from common.errors import DomainError, NotFound
 from common.excel import xlsx_response
+from common.ids import as_id
 from common.throttling import SubmitThrottle, throttle_posts
 from sla.policies import Light
 
@@ -156,7 +157,7 @@ def workbench(request):
 @require_POST
 def workbench_accept(request):
     """批量签收: accept the ticked tickets, each through the same service as one by one."""
-    ids = [int(i) for i in request.POST.getlist("ticket") if i.isdigit()][:QUEUE_ROWS]
+    ids = [i for i in map(as_id, request.POST.getlist("ticket")) if i][:QUEUE_ROWS]
     done, refused = services.tickets_apply_each(ticket_ids=ids, action="accept", actor=request.user)
     if done:
         messages.success(request, _("已签收 %(count)d 件。") % {"count": len(done)})
