@@ -7,6 +7,7 @@ import subprocess
 import pytest
 from django.contrib.messages import get_messages
 
+from digests.models import DigestDelivery
 from lists.models import ListItem
 from problems.models import Problem, ProblemMember, ProblemStatus
 from tests.conftest import api
@@ -165,3 +166,64 @@ def test_a_huge_id_in_a_url_is_not_found(world, client, number):
         assert api(world.dispatcher).post(f"/api/v1/{url.format(number)}", body, format="json").status_code == 404
     client.force_login(world.supervisor)
     assert client.get(f"/tickets/{number}/").status_code == 404
+
+
+# -- dates past the calendar -----------------------------------------------------------------------------
+RANGE = "日期须在 2000-01-01 至 2099-12-31 之间。"
+RANGE_EN = "Dates must be between 2000-01-01 and 2099-12-31."
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01", "1999-12-31", "2100-01-01"])
+def test_a_digest_preview_of_a_week_out_of_range_is_a_400(world, client, english, week):
+    client.force_login(world.supervisor)
+    response = client.get("/digests/preview/", {"week": week})
+    assert response.status_code == 400 and response.content.decode() == RANGE
+    in_english = client.get("/digests/preview/", {"week": week}, HTTP_ACCEPT_LANGUAGE="en")
+    assert in_english.status_code == 400 and in_english.content.decode() == RANGE_EN
+    assert not DigestDelivery.objects.exists()
+
+
+def test_a_digest_preview_at_the_ends_of_the_range_is_shown(world, client):
+    client.force_login(world.supervisor)
+    for week in ("2000-01-01", "2099-12-31", "not-a-date"):  # a malformed week shows last week, as before
+        assert client.get("/digests/preview/", {"week": week}).status_code == 200, week
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"to": "9999-12-31"}, {"from": "0001-01-01"}, {"to": "0001-01-01"}, {"from": "2020-01-01", "to": "2100-01-01"}],
+)
+@pytest.mark.parametrize("url", ["/dashboard/", "/dashboard/export.xlsx"])
+def test_the_dashboard_and_its_export_refuse_a_date_out_of_range(world, client, english, url, query):
+    client.force_login(world.supervisor)
+    response = client.get(url, query)
+    assert response.status_code == 400 and response.content.decode() == RANGE
+    in_english = client.get(url, query, HTTP_ACCEPT_LANGUAGE="en")
+    assert in_english.status_code == 400 and in_english.content.decode() == RANGE_EN
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"from": "2000-01-01", "to": "2099-12-31"},  # a century: 1,200 monthly bars
+        {"from": "2022-01-01", "to": "2025-01-03"},  # just over three years
+        {"from": "2025-01-03", "to": "2022-01-01"},  # the same, typed the wrong way round
+        {"from": "2000-01-01"},  # up to today
+    ],
+)
+@pytest.mark.parametrize("url", ["/dashboard/", "/dashboard/export.xlsx"])
+def test_the_dashboard_and_its_export_refuse_a_period_over_three_years(world, client, english, url, query):
+    client.force_login(world.supervisor)
+    response = client.get(url, query)
+    assert response.status_code == 400 and response.content.decode() == "统计区间最长 3 年，请缩短起止日期。"
+    in_english = client.get(url, query, HTTP_ACCEPT_LANGUAGE="en")
+    assert in_english.status_code == 400
+    assert in_english.content.decode() == "The period can be at most 3 years: please shorten it."
+
+
+@pytest.mark.parametrize("url", ["/dashboard/", "/dashboard/export.xlsx"])
+def test_three_years_are_shown(world, client, url):
+    client.force_login(world.supervisor)
+    assert client.get(url, {"from": "2022-01-01", "to": "2024-12-31"}).status_code == 200
+    assert client.get(url, {"from": "2097-01-01", "to": "2099-12-31"}).status_code == 200
+    assert client.get(url, {"from": "bad", "to": "date"}).status_code == 200  # malformed: the last 30 days
