@@ -50,9 +50,12 @@ class CursorPagination(pagination.CursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        digits = raw.lstrip("0")
+        if not raw.isascii() or not raw.isdigit() or not digits:
             raise ValidationError({self.page_size_query_param: [_("每页条数须为正整数。")]})
-        return min(int(raw), self.max_page_size)
+        if len(digits) > len(str(self.max_page_size)):  # above it (and int() refuses over 4,300 digits: a 500)
+            return self.max_page_size
+        return min(int(digits), self.max_page_size)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
