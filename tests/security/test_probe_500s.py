@@ -1,6 +1,7 @@
 """What the outside probe answered with 500 (issue 20, point 2), each pinned: a 400 (or 404) with a clear message
 in the user's language, and nothing stored by the refused request."""
 
+import base64
 import shutil
 import subprocess
 
@@ -235,3 +236,25 @@ def test_a_page_size_too_long_for_int_is_cut_to_the_maximum(world, make_ticket):
     make_ticket()
     response = api(world.supervisor).get("/api/v1/tickets/", {"page_size": "9" * 5000})
     assert response.status_code == 200 and len(response.json()["results"]) == 1
+
+
+def cursor(position: str) -> str:
+    return base64.b64encode(f"p={position}".encode()).decode()
+
+
+@pytest.mark.parametrize("position", ["abc", "nan", "1e400"])
+def test_a_forged_cursor_position_is_an_invalid_cursor(world, make_ticket, problems, position):
+    """A position the ordering field cannot hold (`abc` for a date) raised a ValidationError in the filter: a 500."""
+    ListItem.objects.create(title="园区供电", chain=world.chain)
+    lists = [
+        (world.supervisor, "/api/v1/tickets/"),
+        (world.handler, "/api/v1/queue/"),
+        (world.dispatcher, "/api/v1/queue/"),
+        (world.dispatcher, "/api/v1/dispatch/pending/"),
+        (world.dispatcher, "/api/v1/problems/"),
+        (world.dispatcher, "/api/v1/lists/"),
+    ]
+    for user, url in lists:
+        response = api(user).get(url, {"cursor": cursor(position)})
+        assert response.status_code == 404, (url, response.content[:200])
+        assert response.json()["detail"] == "无效游标", url
