@@ -258,3 +258,10 @@ def test_a_forged_cursor_position_is_an_invalid_cursor(world, make_ticket, probl
         response = api(user).get(url, {"cursor": cursor(position)})
         assert response.status_code == 404, (url, response.content[:200])
         assert response.json()["detail"] == "无效游标", url
+
+
+def test_a_nul_character_in_the_list_items_chain_filter_finds_nothing(world):
+    """PostgreSQL text cannot hold NUL: the filter sent it to the database, which answered with a 500."""
+    ListItem.objects.create(title="园区供电", chain=world.chain)
+    response = api(world.dispatcher).get("/api/v1/lists/", {"chain": "x\x00cl"})
+    assert response.status_code == 200 and response.json()["results"] == []
