@@ -1,13 +1,14 @@
 """API glue shared by every app: one error format for domain and framework errors."""
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import pagination, serializers, status
-from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -36,7 +37,8 @@ def exception_handler(exc, context):
 
 
 class CursorPagination(pagination.CursorPagination):
-    """Cursor pagination (no COUNT over the table) that refuses a malformed `page_size` with 400.
+    """Cursor pagination (no COUNT over the table) that refuses a malformed `page_size` with 400 and a forged
+    cursor with 404.
 
     DRF falls back to the default page size on `page_size=abc` or `0`, hiding a client's mistake; a size
     above the maximum is still cut to the maximum, as documented.
@@ -50,9 +52,22 @@ class CursorPagination(pagination.CursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        digits = raw.lstrip("0")
+        if not raw.isascii() or not raw.isdigit() or not digits:
             raise ValidationError({self.page_size_query_param: [_("每页条数须为正整数。")]})
-        return min(int(raw), self.max_page_size)
+        if len(digits) > len(str(self.max_page_size)):  # above it (and int() refuses over 4,300 digits: a 500)
+            return self.max_page_size
+        return min(int(digits), self.max_page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (DjangoValidationError, ValueError, OverflowError):
+            if self.cursor_query_param not in request.query_params:
+                raise
+            # A forged position its ordering field cannot hold (`abc` for a date; past a bigint in SQLite) fails
+            # as the page's filter is built or run: an invalid cursor (404), as DRF answers a malformed one.
+            raise NotFound(self.invalid_cursor_message) from None
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -37,3 +37,10 @@ class InvalidState(DomainError):
     status_code = 409
     code = "invalid_state"
     default_message = _("当前状态不允许此操作。")
+
+
+class InvalidInput(DomainError):
+    """A page's query the page cannot answer (a date out of range, too long a period). Pages answer it with a
+    400 and its message (common.middleware), the API as any DomainError."""
+
+    code = "invalid_input"

@@ -1,4 +1,5 @@
-"""Security middleware: a Content-Security-Policy on every answer, and a cap on request bodies.
+"""Security middleware: a Content-Security-Policy on every answer, a cap on request bodies, and a 400 (not a
+500) for a page's invalid query.
 
 Why our own CSP middleware and not the django-csp package: the policy is one constant header (no nonces,
 no per-view decorators, no report endpoint), so twenty lines and no dependency do; Django 6.0 brings a
@@ -10,6 +11,8 @@ the clickjacking middleware.
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+
+from .errors import InvalidInput
 
 # The pages load their script (htmx) and style sheet from /static/ only: no inline script anywhere. The
 # dashboard's bars set their width with an inline `style` attribute (a CSS variable), hence
@@ -76,6 +79,23 @@ class BodySizeLimitMiddleware:
                 return JsonResponse({"detail": message, "code": "too_large"}, status=413)
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class InvalidInputMiddleware:
+    """A page's InvalidInput (a date out of range, too long a period) is a 400 with its message in plain text,
+    as the 413 above, not a 500; in development too, where Django's own 400 would be its debug page. (The API
+    answers it in its exception handler, as any DomainError.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, InvalidInput):
+            return HttpResponse(str(exception.message), status=400, content_type="text/plain; charset=utf-8")
+        return None
 
 
 def _megabytes(size: int) -> str:

@@ -1,6 +1,6 @@
 """The digest pages: a preview of what the logged-in official would receive, and their subscription settings."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from common.dates import day_from
 from tickets.access import access_for
 
 from . import services
@@ -28,8 +29,8 @@ def _officials_only(user) -> None:
 def preview(request):
     _officials_only(request.user)
     try:
-        week_start = date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
+        week_start = day_from(request.GET.get("week")) or previous_week()
+    except ValueError:  # malformed: last week's, as by default (out of range is a 400: InvalidInput)
         week_start = previous_week()
     kind = request.GET.get("kind") if request.GET.get("kind") in Kind.values else None
     kinds, digest = services.digest_preview(user=request.user, week_start=week_start, kind=kind)

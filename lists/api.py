@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from common.api import CursorPagination
 from common.errors import NotFound
+from common.ids import IdField, IdListField
 from companies.models import IndustryChain
 from departments.models import Department
 from tickets.access import access_for
@@ -44,8 +45,8 @@ class ListItemOutput(serializers.ModelSerializer):
 class ListItemCreateInput(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    problem = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    tickets = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list)
+    problem = IdField(required=False, allow_null=True)
+    tickets = IdListField(required=False, default=list)
 
 
 class ListItemConvertInput(serializers.Serializer):
@@ -96,8 +97,8 @@ class ListItemListCreateApi(generics.ListAPIView):
             items = items.filter(kind=params["kind"])
         if params.get("status") in ItemStatus.values:
             items = items.filter(status=params["status"])
-        if params.get("chain"):
-            items = items.filter(chain__code=params["chain"][:50])
+        if chain := params.get("chain"):  # no code holds a NUL, which PostgreSQL text cannot (a 500)
+            items = items.filter(chain__code=chain[:50]) if "\x00" not in chain else items.none()
         return items
 
     @extend_schema(request=ListItemCreateInput, responses={201: ListItemOutput})

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import CodeField, CursorPagination
+from common.ids import IdField, IdListField
 from departments.models import Department
 from tickets.access import access_for
 from tickets.models import Reply
@@ -99,12 +100,12 @@ class ProblemConfirmInput(serializers.Serializer):
 
 
 class ProblemMergeInput(serializers.Serializer):
-    into = serializers.IntegerField(help_text=_("并入的共性问题编号"))
+    into = IdField(help_text=_("并入的共性问题编号"))
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
 class ProblemSplitInput(serializers.Serializer):
-    tickets = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    tickets = IdListField(min_length=1)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from accounts.roles import Role
 from common.api import CodeField
+from common.ids import IdField
 from departments.models import Department
 from triage.models import Category
 
@@ -157,7 +158,7 @@ class ProvideInfoInput(RequiredNoteInput):
 
 
 class MergeInput(ActionInput):
-    primary = serializers.IntegerField(min_value=1, label=_("主件编号"))
+    primary = IdField(label=_("主件编号"))
     note = _note()
 
     def to_internal_value(self, data):

@@ -1,7 +1,9 @@
 from django.urls import path
 from drf_spectacular.utils import extend_schema
+from rest_framework import parsers
 from rest_framework.authtoken.views import ObtainAuthToken
 
+from common.parsers import JSONParser
 from common.throttling import LoginThrottle
 
 from ..transitions import PUBLIC_ACTIONS
@@ -10,6 +12,8 @@ from .serializers import ACTION_INPUTS, TicketDetailOutput
 
 
 class TokenLoginApi(ObtainAuthToken):
+    # DRF's view names its own parsers (its stock JSON parser among them), not REST_FRAMEWORK's: ours, same order.
+    parser_classes = (parsers.FormParser, parsers.MultiPartParser, JSONParser)
     throttle_scope = "login"
     throttle_classes = [LoginThrottle]
 
