@@ -47,7 +47,7 @@ class Params:
     window_days: float = 90.0  # two tickets are compared only when filed within this many days of each other
     key_terms: int = 16  # distinctive n-grams per ticket in the candidate index
     max_posting: int = 400  # an n-gram distinctive for more tickets than this is not indexed
-    reach: int = 20  # in a term's (time-ordered) list, a ticket is paired with the next this many
+    reach: int = 10  # in a term's (time-ordered) list, a ticket is paired with the next this many
     min_companies: int = 2
     max_rounds: int = 50  # rounds of joining; real runs settle in fewer than 20
 
@@ -166,7 +166,7 @@ def cluster(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, params: Par
     their similarity, are what they were."""
     n = matrix.shape[0]
     labels = np.arange(n)
-    centroids, spread = matrix, np.ones(n, dtype=np.float32)
+    groups = _Groups(matrix, labels)  # every ticket its own group
     changed = np.ones(n, dtype=bool)
     for step in range(params.max_rounds):
         a, b = labels[i], labels[j]
@@ -175,10 +175,9 @@ def cluster(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, params: Par
         pa, pb = (i, j) if step == 0 else _unique_pairs(a[measure], b[measure], n)
         if not len(pa):
             break
-        size = np.bincount(labels, minlength=n)
-        similarity = _centroid_similarity(centroids, pa, pb, size)
-        singles = (size[pa] == 1).astype(int) + (size[pb] == 1)
-        linkage = similarity * spread[pa] * spread[pb]  # the mean similarity of their tickets, pair by pair
+        similarity = groups.similarity(pa, pb)
+        singles = (groups.size[pa] == 1).astype(int) + (groups.size[pb] == 1)
+        linkage = similarity * groups.spread[pa] * groups.spread[pb]  # their tickets' mean similarity, pair by pair
         ok = np.where(
             singles == 1, similarity >= params.join,
             (similarity >= params.merge) & ((singles == 2) | (linkage >= params.groups)),
@@ -187,30 +186,59 @@ def cluster(matrix: sparse.csr_matrix, i: np.ndarray, j: np.ndarray, params: Par
             break
         pa, pb = _best_partners(pa[ok], pb[ok], similarity[ok])
         graph = sparse.coo_matrix((np.ones(len(pa)), (pa, pb)), shape=(n, n))
-        _count, component = connected_components(graph, directed=False)  # over the labels: old label → new
-        labels = component[labels]
-        changed = np.bincount(component, minlength=n) > 1  # new labels made of several old ones
-        centroids, spread = _centroids(matrix, labels)
+        count, component = connected_components(graph, directed=False)  # over the labels
+        first = np.full(count, n)
+        np.minimum.at(first, component, np.arange(n))  # a joined group is named by its first row: others keep theirs
+        labels = first[component[labels]]
+        changed = np.zeros(n, dtype=bool)
+        changed[first[np.bincount(component, minlength=count) > 1]] = True
+        groups = _Groups(matrix, labels)
     return labels
 
 
-def _centroid_similarity(centroids: sparse.csr_matrix, a: np.ndarray, b: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """Cosine of the pairs' centroids. A group's centroid is long (the words of all its tickets) and meets many
-    partners: it is read once and multiplied with all of them, instead of copied once per pair."""
-    out = np.empty(len(a), dtype=np.float32)
-    singles = (size[a] == 1) & (size[b] == 1)
-    out[singles] = pair_similarity(centroids, a[singles], b[singles])
-    grouped = np.flatnonzero(~singles)
-    if not len(grouped):
+class _Groups:
+    """The groups of a round: a single ticket's centroid is its own row; only the groups of several tickets (a
+    few thousand rows of 100,000) have a centroid of their own, the normalised mean of their rows, and a
+    `spread`: the length of that mean (1 for a single ticket, less the more its tickets differ)."""
+
+    def __init__(self, matrix: sparse.csr_matrix, labels: np.ndarray):
+        n = matrix.shape[0]
+        self.matrix, self.size = matrix, np.bincount(labels, minlength=n)
+        grouped = np.flatnonzero(self.size > 1)
+        self.row = np.full(n, -1)
+        self.row[grouped] = np.arange(len(grouped))
+        members = np.flatnonzero(self.size[labels] > 1)
+        gather = sparse.csr_matrix(
+            (np.ones(len(members), dtype=np.float32), (self.row[labels[members]], members)), shape=(len(grouped), n)
+        )
+        sums = gather @ matrix
+        self.spread = np.ones(n, dtype=np.float32)
+        self.spread[grouped] = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel()) / self.size[grouped]
+        self.centroids = normalize(sums) if len(grouped) else sums
+
+    def similarity(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Cosine of the pairs' centroids. A group's centroid is long (the words of all its tickets) and meets many
+        partners: it is read once and multiplied with all of them, instead of copied once per pair."""
+        out = np.empty(len(a), dtype=np.float32)
+        singles = (self.size[a] == 1) & (self.size[b] == 1)
+        out[singles] = pair_similarity(self.matrix, a[singles], b[singles])
+        grouped = np.flatnonzero(~singles)
+        if not len(grouped):
+            return out
+        group = np.where(self.size[a[grouped]] >= self.size[b[grouped]], a[grouped], b[grouped])
+        other = np.where(group == a[grouped], b[grouped], a[grouped])
+        order = np.argsort(group, kind="stable")
+        starts = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1]])
+        for start, end in zip(starts, [*starts[1:], len(order)], strict=True):
+            run = order[start:end]
+            centroid = self.centroids[self.row[group[run[0]]]].T
+            alone = self.size[other[run]] == 1
+            for part, rows in (
+                (alone, self.matrix[other[run][alone]]),
+                (~alone, self.centroids[self.row[other[run][~alone]]]),
+            ):
+                out[grouped[run[part]]] = np.asarray((rows @ centroid).todense()).ravel()
         return out
-    group = np.where(size[a[grouped]] >= size[b[grouped]], a[grouped], b[grouped])
-    other = np.where(group == a[grouped], b[grouped], a[grouped])
-    order = np.argsort(group, kind="stable")
-    starts = np.flatnonzero(np.r_[True, group[order][1:] != group[order][:-1]])
-    for start, end in zip(starts, [*starts[1:], len(order)], strict=True):
-        run = order[start:end]
-        out[grouped[run]] = np.asarray((centroids[other[run]] @ centroids[group[run[0]]].T).todense()).ravel()
-    return out
 
 
 def _unique_pairs(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -225,17 +253,6 @@ def _best_partners(a: np.ndarray, b: np.ndarray, similarity: np.ndarray) -> tupl
     order = np.lexsort((-values, ends))
     first = np.r_[True, ends[order][1:] != ends[order][:-1]]
     return ends[order][first], others[order][first]
-
-
-def _centroids(matrix: sparse.csr_matrix, labels: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Row `label`: the normalised mean of its group's rows (a single ticket's own row), and the length of the
-    mean (1 for a single ticket, less the more its tickets differ)."""
-    n = matrix.shape[0]
-    membership = sparse.csr_matrix((np.ones(n, dtype=np.float32), (labels, np.arange(n))), shape=(n, n))
-    sums = membership @ matrix
-    lengths = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel())
-    size = np.maximum(np.bincount(labels, minlength=n), 1)
-    return normalize(sums), (lengths / size).astype(np.float32)
 
 
 def groups_of(labels: np.ndarray, companies: np.ndarray, min_companies: int) -> list[np.ndarray]:
