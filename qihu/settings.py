@@ -6,6 +6,7 @@ the file system (no server), e-mail written to files under var/.
 """
 
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 import environ
@@ -178,11 +179,14 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "common.schema.document_errors"],
 }
 
-CACHES = {
-    "default": env.cache("CACHE_URL", default="locmemcache://")
-    if not env.str("REDIS_URL", default="")
-    else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL")}
-}
+# The throttles' counters must be one for every web worker (gunicorn's workers are processes): Redis, or in
+# the embedded default a file cache under var/ (common/filecache.py), not each process's memory.
+if env.str("REDIS_URL", default=""):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL")}}
+elif env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache("CACHE_URL")}
+else:
+    CACHES = {"default": {"BACKEND": "common.filecache.FileCache", "LOCATION": str(VAR_DIR / "cache")}}
 
 # Celery. The embedded default uses kombu's file-system transport: a broker with no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
@@ -289,6 +293,9 @@ QIHU = {
     # Common problems: tickets link when filed within this many days of each other and this similar.
     "COMMON_PROBLEM_WINDOW_DAYS": env.int("QIHU_COMMON_PROBLEM_WINDOW_DAYS", default=90),
     "COMMON_PROBLEM_SIMILARITY": env.float("QIHU_COMMON_PROBLEM_SIMILARITY", default=0.18),
+    # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For is believed for the client's address (the login
+    # throttle's key, common/throttling.py). None by default: the address is the connection's own.
+    "TRUSTED_PROXIES": [ip_network(n.strip(), strict=False) for n in env.list("QIHU_TRUSTED_PROXIES", default=[])],
 }
 
 LOGGING = {

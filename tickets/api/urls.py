@@ -10,7 +10,6 @@ from .serializers import ACTION_INPUTS, TicketDetailOutput
 
 
 class TokenLoginApi(ObtainAuthToken):
-    throttle_scope = "login"
     throttle_classes = [LoginThrottle]
 
 
