@@ -293,6 +293,8 @@ QIHU = {
     # Common problems: tickets link when filed within this many days of each other and this similar.
     "COMMON_PROBLEM_WINDOW_DAYS": env.int("QIHU_COMMON_PROBLEM_WINDOW_DAYS", default=90),
     "COMMON_PROBLEM_SIMILARITY": env.float("QIHU_COMMON_PROBLEM_SIMILARITY", default=0.18),
+    # An API token is good this long from its issue (then a 401; the next login issues a new one).
+    "TOKEN_TTL": timedelta(hours=env.float("QIHU_TOKEN_TTL_HOURS", default=24)),
     # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For is believed for the client's address (the login
     # throttle's key, common/throttling.py). None by default: the address is the connection's own.
     "TRUSTED_PROXIES": [ip_network(n.strip(), strict=False) for n in env.list("QIHU_TRUSTED_PROXIES", default=[])],

@@ -1,16 +1,11 @@
 from django.urls import path
 from drf_spectacular.utils import extend_schema
-from rest_framework.authtoken.views import ObtainAuthToken
 
-from common.throttling import LoginThrottle
+from accounts.api import TokenLoginApi, TokenLogoutApi
 
 from ..transitions import PUBLIC_ACTIONS
 from . import views
 from .serializers import ACTION_INPUTS, TicketDetailOutput
-
-
-class TokenLoginApi(ObtainAuthToken):
-    throttle_classes = [LoginThrottle]
 
 
 def action_view(action):
@@ -29,6 +24,7 @@ def action_view(action):
 
 urlpatterns = [
     path("auth/token/", TokenLoginApi.as_view(), name="api-token"),
+    path("auth/logout/", TokenLogoutApi.as_view(), name="api-logout"),
     path("tickets/", views.TicketListCreateApi.as_view(), name="api-tickets"),
     path("tickets/<int:pk>/", views.TicketDetailApi.as_view(), name="api-ticket"),
     *[
