@@ -10,6 +10,8 @@ from rest_framework import authentication, exceptions
 
 from tickets.access import memberships_sql, remember_memberships
 
+from .tokens import token_expired
+
 
 @cache
 def token_user_sql() -> str:
@@ -28,11 +30,18 @@ def token_user_sql() -> str:
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's TokenAuthentication (same header, same tokens, same checks and errors); the query that finds the
-    token and its user also brings the user's department memberships, which `tickets.access.access_for` needs
-    on nearly every request and would otherwise read in a query of its own."""
+    """DRF's TokenAuthentication (same header, same tokens, same checks and errors) that also refuses an expired
+    token (accounts/tokens.py); the query that finds the token and its user also brings the user's department
+    memberships, which `tickets.access.access_for` needs on nearly every request and would otherwise read in a
+    query of its own."""
 
     def authenticate_credentials(self, key):
+        user, token = self._token_and_user(key)
+        if token_expired(token):
+            raise exceptions.AuthenticationFailed(_("认证令牌已过期，请重新登录以获取新令牌。"))
+        return user, token
+
+    def _token_and_user(self, key):
         if connection.vendor != "postgresql":  # the SQL is PostgreSQL's (jsonb): elsewhere, DRF's plain lookup
             return super().authenticate_credentials(key)
         # A raw queryset: the user's columns through the fields' own converters, the rest as attributes.

@@ -20,6 +20,16 @@ class User(AbstractUser):
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
 
+    def save(self, *args, **kwargs):
+        # set_password() leaves the new password here until the save (Django's own cue for the validators'
+        # password_changed); a hash upgraded at login does not. The user's API tokens go with the old password.
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            from .tokens import tokens_revoke  # not at import time: it needs DRF's Token model, loaded later
+
+            tokens_revoke(user=self)
+
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username

@@ -4,13 +4,15 @@ Throttling protects against abuse; losing it for the minutes Redis is away is be
 company's request in that time (DESIGN.md §10: a ticket accepted while Redis is down is still routed).
 """
 
+import ipaddress
 import logging
 import math
 from functools import wraps
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
+from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +26,51 @@ class FailOpenMixin:
             return True
 
 
-class LoginThrottle(FailOpenMixin, ScopedRateThrottle):
-    """Per client address, on the token login."""
+def _trusted_proxy(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    ip = getattr(ip, "ipv4_mapped", None) or ip  # ::ffff:10.0.0.1 is 10.0.0.1 (a dual-stack socket)
+    return any(ip in network for network in settings.QIHU["TRUSTED_PROXIES"])
+
+
+def client_address(request) -> str:
+    """The address the request came from. X-Forwarded-For is read only when REMOTE_ADDR is a trusted proxy
+    (QIHU_TRUSTED_PROXIES), and then from the right: each proxy appends the address it saw, so the right-most
+    one that is not a trusted proxy is the client; whatever is left of it the client may have written."""
+    address = request.META.get("REMOTE_ADDR", "")
+    if not _trusted_proxy(address):
+        return address
+    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        if hop.strip():
+            address = hop.strip()
+            if not _trusted_proxy(address):
+                break
+    return address
+
+
+class LoginThrottle(FailOpenMixin, SimpleRateThrottle):
+    """Per client address, on every login: the API's token, the web's and the admin's (the same counters).
+
+    A counter per address and window, not DRF's list of past requests: reading the list, adding to it and
+    writing it back lets parallel guesses all read the same short list and all pass. `add` and `incr` are
+    atomic in Redis (and in the embedded default's file cache, common/filecache.py), so each guess gets its
+    own number. A window starts at an address's first login and lasts the rate's period."""
+
+    scope = "login"
+
+    def allow_request(self, request, view):
+        key = self.cache_format % {"scope": self.scope, "ident": client_address(request)}
+        now = self.timer()
+        start = self.cache.get_or_set(f"{key}:start", now, self.duration)  # the first to add it starts the window
+        counter = f"{key}:{start:.6f}"  # a new window counts from nought, whatever the old counter's expiry
+        self.cache.add(counter, 0, self.duration)
+        self.remaining = start + self.duration - now
+        return self.cache.incr(counter) <= self.num_requests
+
+    def wait(self):
+        return self.remaining
 
 
 class SubmitThrottle(FailOpenMixin, UserRateThrottle):
@@ -44,20 +89,16 @@ def throttled_answer(wait: float | None) -> tuple[str, int]:
     return _("请求过于频繁，请 %(seconds)d 秒后再试。") % {"seconds": seconds}, seconds
 
 
-def throttle_posts(throttle_class: type, scope: str):
-    """The API's throttles on a page's form posts (the web login, the request form): over the rate, a 429
-    page in Chinese with Retry-After; the same rates, the same counters per address or user, fail-open too."""
-
-    class Page:  # what a scoped throttle reads from a view
-        throttle_scope = scope
+def throttle_posts(throttle_class: type):
+    """The API's throttles on a page's form posts (the web and admin logins, the request form): over the rate,
+    a 429 page in Chinese with Retry-After; the same rates, the same counters per address or user, fail-open too."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if request.method == "POST":
                 throttle = throttle_class()
-                throttle.scope = scope
-                if not throttle.allow_request(request, Page):
+                if not throttle.allow_request(request, None):
                     message, wait = throttled_answer(throttle.wait())
                     response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
                     response["Retry-After"] = str(wait)

@@ -6,6 +6,7 @@ the file system (no server), e-mail written to files under var/.
 """
 
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 import environ
@@ -185,11 +186,14 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "common.schema.document_errors"],
 }
 
-CACHES = {
-    "default": env.cache("CACHE_URL", default="locmemcache://")
-    if not env.str("REDIS_URL", default="")
-    else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL")}
-}
+# The throttles' counters must be one for every web worker (gunicorn's workers are processes): Redis, or in
+# the embedded default a file cache under var/ (common/filecache.py), not each process's memory.
+if env.str("REDIS_URL", default=""):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL")}}
+elif env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache("CACHE_URL")}
+else:
+    CACHES = {"default": {"BACKEND": "common.filecache.FileCache", "LOCATION": str(VAR_DIR / "cache")}}
 
 # Celery. The embedded default uses kombu's file-system transport: a broker with no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
@@ -298,6 +302,11 @@ QIHU = {
     "COMMON_PROBLEM_WINDOW_DAYS": env.int("QIHU_COMMON_PROBLEM_WINDOW_DAYS", default=90),
     "COMMON_PROBLEM_SIMILARITY": env.float("QIHU_COMMON_PROBLEM_SIMILARITY", default=0.22),
     "COMMON_PROBLEM_JOIN": env.float("QIHU_COMMON_PROBLEM_JOIN", default=0.14),
+    # An API token is good this long from its issue (then a 401; the next login issues a new one).
+    "TOKEN_TTL": timedelta(hours=env.float("QIHU_TOKEN_TTL_HOURS", default=24)),
+    # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For is believed for the client's address (the login
+    # throttle's key, common/throttling.py). None by default: the address is the connection's own.
+    "TRUSTED_PROXIES": [ip_network(n.strip(), strict=False) for n in env.list("QIHU_TRUSTED_PROXIES", default=[])],
 }
 
 LOGGING = {

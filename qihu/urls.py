@@ -35,9 +35,11 @@ handler500 = "common.api.api_server_error"
 
 urlpatterns = [
     path("", include("tickets.web.urls")),
-    path("login/", throttle_posts(LoginThrottle, "login")(auth_views.LoginView.as_view()), name="login"),
+    path("login/", throttle_posts(LoginThrottle)(auth_views.LoginView.as_view()), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
+    # The admin's own login, throttled like the others (reverse("admin:login") still names this path).
+    path("admin/login/", throttle_posts(LoginThrottle)(admin.site.login)),
     path("admin/", admin.site.urls),
     path("digests/", include("digests.urls")),
     path("api/v1/problems/", include("problems.urls")),

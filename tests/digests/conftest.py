@@ -45,8 +45,8 @@ def week_history(world, make_ticket):
         ticket_apply(ticket_id=late.pk, action="accept", actor=world.handler)
     problems = {
         "new": Problem.objects.create(
-            title="园区变压器容量普遍不足", chain=world.chain, company_count=2, ticket_count=3, recent_count=3, heat=2.1,
-            created_at=datetime(2026, 11, 4, 3, 0, tzinfo=CITY),
+            title="园区变压器容量普遍不足", chain=world.chain, company_count=2, ticket_count=3, recent_count=3,
+            heat=2.1, created_at=datetime(2026, 11, 4, 3, 0, tzinfo=CITY),
         ),
         "growing": Problem.objects.create(
             title="工业用电报装流程慢", chain=world.chain, status=ProblemStatus.CONFIRMED, company_count=4, heat=3.5,

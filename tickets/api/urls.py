@@ -1,21 +1,11 @@
 from django.urls import path
 from drf_spectacular.utils import extend_schema
-from rest_framework import parsers
-from rest_framework.authtoken.views import ObtainAuthToken
 
-from common.parsers import JSONParser
-from common.throttling import LoginThrottle
+from accounts.api import TokenLoginApi, TokenLogoutApi
 
 from ..transitions import PUBLIC_ACTIONS
 from . import views
 from .serializers import ACTION_INPUTS, TicketDetailOutput
-
-
-class TokenLoginApi(ObtainAuthToken):
-    # DRF's view names its own parsers (its stock JSON parser among them), not REST_FRAMEWORK's: ours, same order.
-    parser_classes = (parsers.FormParser, parsers.MultiPartParser, JSONParser)
-    throttle_scope = "login"
-    throttle_classes = [LoginThrottle]
 
 
 def action_view(action):
@@ -34,6 +24,7 @@ def action_view(action):
 
 urlpatterns = [
     path("auth/token/", TokenLoginApi.as_view(), name="api-token"),
+    path("auth/logout/", TokenLogoutApi.as_view(), name="api-logout"),
     path("tickets/", views.TicketListCreateApi.as_view(), name="api-tickets"),
     path("tickets/<int:pk>/", views.TicketDetailApi.as_view(), name="api-ticket"),
     *[

@@ -52,7 +52,7 @@ def my_tickets(request):
 
 
 @login_required
-@throttle_posts(SubmitThrottle, "submit")
+@throttle_posts(SubmitThrottle)
 def ticket_new(request):
     if request.method == "POST":
         form = TicketForm(request.POST, request.FILES)

@@ -8,7 +8,8 @@ from triage.importer import import_history
 
 class Command(BaseCommand):
     help = (
-        "Import request history from CSV or XLSX (message_id,user_id,title,submitted_at,detail[,category][,upvotes,downvotes]). "
+        "Import request history from CSV or XLSX "
+        "(message_id,user_id,title,submitted_at,detail[,category][,upvotes,downvotes]). "
         "Idempotent on message_id; one company per user_id; bad rows are reported with their line and skipped."
     )
 
