@@ -74,3 +74,15 @@ def document_errors(result, generator, request, public):
             for code in codes:
                 responses.setdefault(code, _answer(code, "ValidationError" if code == "400" else "Error"))
     return result
+
+
+def document_empty_filters(result, generator, request, public):
+    """A query filter with a set of values also takes the empty value, which means no filter (django-filter's
+    rule, and what the pages' "all" choice sends): say so, or a client that sends it breaks the schema."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                values = parameter.get("schema", {}).get("enum") if parameter.get("in") == "query" else None
+                if values is not None and "" not in values:
+                    values.append("")
+    return result

@@ -183,7 +183,11 @@ SPECTACULAR_SETTINGS = {
         "SupervisionRaiseEnum": "tickets.api.serializers.SUPERVISION_RAISES",
     },
     # Every operation's error answers (400/401/403/404/409/429/503), documented once: common/schema.py.
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "common.schema.document_errors"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.schema.document_errors",
+        "common.schema.document_empty_filters",
+    ],
 }
 
 # The throttles' counters must be one for every web worker (gunicorn's workers are processes): Redis, or in
