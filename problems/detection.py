@@ -97,7 +97,10 @@ class Features:
     def _common_idf(self) -> float:
         """Below this idf an n-gram is common: in more than COMMON_SHARE of the documents, and more than
         COMMON_MIN_DOCS of them (a small collection has no common words to speak of)."""
-        documents = max(COMMON_SHARE * self.n_docs, COMMON_MIN_DOCS)
+        return self.idf_of(max(COMMON_SHARE * self.n_docs, COMMON_MIN_DOCS))
+
+    def idf_of(self, documents: float) -> float:
+        """The idf of an n-gram found in this many documents (the stored idf is all that is kept of a run)."""
         return float(np.log((1 + self.n_docs) / (1 + documents)) + 1.0)
 
 
@@ -285,10 +288,16 @@ def detect(
     return groups_of(labels, np.asarray(companies), params.min_companies), features, matrix
 
 
-def row_key_terms(row: sparse.csr_matrix, k: int) -> list[int]:
-    """One new ticket's distinctive n-grams: the heaviest, also those never seen (a new place name)."""
+def row_key_terms(row: sparse.csr_matrix, k: int, features: Features) -> list[int]:
+    """One new ticket's key n-grams, for the index and to look up others with: its k heaviest, which may be
+    new (a place named for the first time: what later reports of it will share), and its k heaviest among those
+    the last full run saw in at least two documents (what it shares with the reports already indexed: a long
+    text's heaviest n-grams are often its own numbers and typos, shared with nobody)."""
     idx, weights = row.indices, row.data
-    return [int(t) for t in idx[np.argsort(-weights, kind="stable")[:k]]]
+    seen = features.idf[idx] <= features.idf_of(2) + 1e-4  # float32 idf; the next df is 0.29 away
+    heaviest = idx[np.argsort(-weights, kind="stable")[:k]]
+    heaviest_seen = idx[seen][np.argsort(-weights[seen], kind="stable")[:k]]
+    return sorted({int(t) for t in (*heaviest, *heaviest_seen)})
 
 
 def centroid(matrix: sparse.csr_matrix, members) -> sparse.csr_matrix:

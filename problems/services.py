@@ -115,7 +115,9 @@ def problems_detect(*, since: datetime | None = None, index_terms: bool = False)
             [datetime.fromtimestamp(t, tz=UTC) for t in times], supports,
         )  # fmt: skip
     if index_terms:
+        # as a new ticket's (detection.row_key_terms): the heaviest n-grams, and the heaviest shared ones
         keys = detection.key_terms(matrix, features.df, params.key_terms, shared_only=False)
+        keys = keys + detection.key_terms(matrix, features.df, params.key_terms)
         report.indexed = _index_missing(keys, ids, times)
     return report
 
@@ -266,8 +268,9 @@ def _features() -> detection.Features | None:
 
 def problem_attach_ticket(*, ticket_id: int) -> Problem | None:
     """Place one newly triaged ticket as the full run would (detection.py, step 3): into the live problem whose
-    centroid it is closest to, at `join` or more; else, with the free tickets it is alike at `merge` and those
-    close to their common centroid, into a new candidate when they come from at least two companies.
+    centroid it is closest to, at `join` or more, with the free tickets now as close to that centroid; else, with
+    the free tickets it is alike at `merge` and those close to their common centroid, into a new candidate when
+    they come from at least two companies.
     Idempotent; no full run yet (no document frequencies) → nothing to compare with."""
     features = _features()
     ticket = _detectable().filter(pk=ticket_id).first()
@@ -275,7 +278,7 @@ def problem_attach_ticket(*, ticket_id: int) -> Problem | None:
         return None
     params = detection_params()
     vector = features.weigh(features.counts([detection.prepare(ticket.title, ticket.description)]))
-    terms = detection.row_key_terms(vector, params.key_terms)
+    terms = detection.row_key_terms(vector, params.key_terms, features)
     with transaction.atomic():
         TicketKeyTerm.objects.filter(ticket_id=ticket.pk).delete()
         TicketKeyTerm.objects.bulk_create(
@@ -304,11 +307,13 @@ def problem_attach_ticket(*, ticket_id: int) -> Problem | None:
             )
         )
         problem_id = _closest_problem(features, vector, set(live.values()), params.join)
+        free = {pk: row for pk, row in candidates.items() if pk not in live}
         if problem_id is not None:
             ProblemMember.objects.create(problem_id=problem_id, ticket_id=ticket.pk)
+            pulled = _close_to(features, problem_id, free, params.join)
+            ProblemMember.objects.bulk_create([ProblemMember(problem_id=problem_id, ticket_id=pk) for pk in pulled])
             refresh_stats({problem_id})
             return Problem.objects.get(pk=problem_id)
-        free = {pk: row for pk, row in candidates.items() if pk not in live}
         members = _new_group(features, vector, free, params)
         companies = {ticket.company_id, *(free[pk][0] for pk in members)}
         if not members or len(companies) < params.min_companies:
@@ -334,16 +339,32 @@ def _weigh(features: detection.Features, rows) -> object:
     return features.weigh(features.counts([detection.prepare(title, text) for _company, title, text in rows]))
 
 
+def _problem_centroid(features: detection.Features, problem_id: int):
+    """The normalised mean of the problem's (newest MAX_INCREMENTAL_CANDIDATES) members."""
+    members = _texts(Ticket.objects.filter(problem_memberships__problem_id=problem_id).order_by("-created_at"))
+    matrix = _weigh(features, list(members.values())[:MAX_INCREMENTAL_CANDIDATES])
+    return detection.centroid(matrix, np.arange(matrix.shape[0]))
+
+
 def _closest_problem(features: detection.Features, vector, problem_ids: set[int], join: float) -> int | None:
     """Of these live problems, the one whose members' centroid is most similar to the ticket, if at least `join`."""
     best, best_similarity = None, join
     for problem_id in sorted(problem_ids):
-        members = _texts(Ticket.objects.filter(problem_memberships__problem_id=problem_id).order_by("-created_at"))
-        matrix = _weigh(features, list(members.values())[:MAX_INCREMENTAL_CANDIDATES])
-        similarity = float((detection.centroid(matrix, np.arange(matrix.shape[0])) @ vector.T).toarray()[0, 0])
+        similarity = float((_problem_centroid(features, problem_id) @ vector.T).toarray()[0, 0])
         if similarity >= best_similarity:
             best, best_similarity = problem_id, similarity
     return best
+
+
+def _close_to(features: detection.Features, problem_id: int, free: dict[int, tuple], join: float) -> list[int]:
+    """The free tickets as close as `join` to the problem's centroid now that a ticket joined it, as in the full
+    run, where single tickets join a group at any round: without it a report filed before its problem had
+    formed, which shared too little with the first members, would stay out for good."""
+    if not free:
+        return []
+    closeness = _weigh(features, free.values()) @ _problem_centroid(features, problem_id).T
+    ids = list(free)
+    return [ids[k] for k in np.flatnonzero(closeness.toarray().ravel() >= join)]
 
 
 def _new_group(features: detection.Features, vector, free: dict[int, tuple], params: detection.Params) -> list[int]:

@@ -131,3 +131,19 @@ def test_triage_enqueues_the_attach_step_after_commit(world, make_ticket, django
     sent = [json.loads(message)["headers"] for message in broker.lrange("background", 0, -1)]
     assert [(h["task"], h["argsrepr"]) for h in sent] == [("problems.attach_tickets", f"([{ticket.pk}],)")]
     assert broker.llen("celery") == 0  # on the long-runs queue, not ahead of other tickets' routing
+
+
+def test_a_new_ticket_with_a_number_in_its_title_still_finds_the_reports_it_shares_words_with(
+    world, make_ticket, third_user
+):
+    """Its heaviest n-grams are its own (an account number), shared with nobody: it looks the others up with
+    its heaviest n-grams seen before too, or it would never meet them."""
+    background(make_ticket, world)
+    file(make_ticket, world.company_user, *SAME[0])
+    file(make_ticket, world.other_company_user, *SAME[1])
+    report = services.problems_detect(index_terms=True)
+    title, description = SAME[2]
+    new = file(make_ticket, third_user, f"{title}（户号QZ7K3M9X2V8B4N6C1P5R0T）", description)
+    problem = services.problem_attach_ticket(ticket_id=new.pk)
+    assert problem is not None and problem.pk == report.problems[0]
+    assert problem.company_count == 3
