@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import jieba
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
@@ -325,18 +326,16 @@ def keywords(titles: Sequence[str], limit: int = 5, common: Callable[[str], bool
     strings that no string one character longer holds nearly as often (80 %), most shared first, none overlapping,
     leaving out what nearly every request says (`common`: the city's own name, 小区).
 
-    No word segmentation: place names are what matters here, and a dictionary does not know them."""
+    Place names are what matters here, and a dictionary does not know them: jieba only says where words end."""
     seen: Counter = Counter()
     for title in titles:
-        parts = [part for part in _NOISE.sub(" ", title).split() if len(part) >= 2]
-        seen.update(
-            {part[p : p + n] for part in parts for n in range(2, LONGEST_KEYWORD + 1) for p in range(len(part) - n + 1)}
-        )
+        seen.update(_word_aligned(title))
     needed = 2 if len(titles) > 1 else 1
-    extended: Counter = Counter()  # for each string: how often its most shared one-character extension is
+    extended: Counter = Counter()  # for each string: how often its most shared extension by whole words is
     for text, count in seen.items():
-        for shorter in (text[1:], text[:-1]):
-            extended[shorter] = max(extended[shorter], count)
+        for cut in range(1, len(text) - 1):
+            for shorter in (text[cut:], text[:-cut]):
+                extended[shorter] = max(extended[shorter], count)
 
     ranked = sorted((t for t, c in seen.items() if c >= needed), key=lambda t: (-seen[t], -len(t), t))
     chosen: list[str] = []
@@ -350,6 +349,24 @@ def keywords(titles: Sequence[str], limit: int = 5, common: Callable[[str], bool
         if len(chosen) == limit:
             break
     return chosen
+
+
+def _word_aligned(title: str) -> set[str]:
+    """The title's strings of 2 to LONGEST_KEYWORD characters that begin and end where its words do (jieba's
+    cut): 夜间施工 or 噪音, never 夜间施工噪. A name jieba does not know is cut into single characters: still whole."""
+    found = set()
+    for part in _NOISE.sub(" ", title).split():
+        bounds, at = [0], 0
+        for word in jieba.lcut(part, HMM=False):
+            at += len(word)
+            bounds.append(at)
+        for k, start in enumerate(bounds):
+            for end in bounds[k + 1 :]:
+                if end - start > LONGEST_KEYWORD:
+                    break
+                if end - start >= 2:
+                    found.add(part[start:end])
+    return found
 
 
 def dumps_idf(features: Features) -> bytes:

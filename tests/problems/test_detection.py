@@ -7,7 +7,7 @@ from datetime import timedelta
 import redis
 from django.utils import timezone
 
-from problems import services
+from problems import detection, services
 from problems.models import Problem, ProblemStatus, TicketKeyTerm
 from tests.factories import CompanyFactory, UserFactory
 from tickets.models import Status
@@ -147,3 +147,10 @@ def test_a_new_ticket_with_a_number_in_its_title_still_finds_the_reports_it_shar
     problem = services.problem_attach_ticket(ticket_id=new.pk)
     assert problem is not None and problem.pk == report.problems[0]
     assert problem.company_count == 3
+
+
+def test_key_words_begin_and_end_where_words_do():
+    titles = ["中海国际社区夜间施工噪音扰民", "中海国际夜间施工噪声太大", "夜间施工噪音影响中海国际居民休息"]
+    found = detection.keywords(titles)
+    assert "夜间施工" in found and "中海国际" in found
+    assert not any(word.endswith("噪") or word.startswith("间") for word in found), found
