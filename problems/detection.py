@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import zlib
 from collections import Counter
@@ -38,6 +39,7 @@ N_FEATURES = 2**20
 DESCRIPTION_CHARS = 300  # the start of a description says what and where; the rest dilutes it
 COMMON_SHARE, COMMON_MIN_DOCS = 0.05, 50  # an n-gram in more documents than these names no particular problem
 _NOISE = re.compile(r"[\W_]+")
+jieba.setLogLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
