@@ -52,6 +52,14 @@ class AnswerField(serializers.BooleanField):
     default_empty_html = serializers.empty
 
 
+class AnswerChoiceField(serializers.ChoiceField):
+    """A choice that must be made: a form's empty 「请选择」 option is no choice (required), not an invalid one."""
+
+    def get_value(self, dictionary):
+        value = super().get_value(dictionary)
+        return serializers.empty if value == "" else value
+
+
 class ActionInput(serializers.Serializer):
     """Every action accepts the version the client saw; a stale one is refused with 409."""
 
@@ -122,10 +130,10 @@ class ReplyInput(ActionInput):
 class ConfirmInput(ActionInput):
     # The company's verdict counts in the three rates: nothing is assumed, every answer is the company's own.
     contacted = AnswerField(label=_("是否联系"), error_messages={"required": _("请选择承办部门是否联系过您。")})
-    resolved = serializers.ChoiceField(
+    resolved = AnswerChoiceField(
         choices=Evaluation.Resolved.choices, label=_("解决情况"), error_messages={"required": _("请选择解决情况。")}
     )
-    satisfaction = serializers.ChoiceField(
+    satisfaction = AnswerChoiceField(
         choices=Evaluation.Satisfaction.choices, label=_("满意度"), error_messages={"required": _("请选择满意度。")}
     )
     comment = _note(label=_("评价意见"))
@@ -135,7 +143,7 @@ SUPERVISION_RAISES = [c for c in Supervision.choices if c[0] != Supervision.NONE
 
 
 class SuperviseInput(ActionInput):
-    level = serializers.ChoiceField(choices=SUPERVISION_RAISES, label=_("督办等级"))
+    level = AnswerChoiceField(choices=SUPERVISION_RAISES, label=_("督办等级"))
     note = _note()
 
 
