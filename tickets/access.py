@@ -138,3 +138,28 @@ def roles_for(access: Access, ticket: Ticket) -> frozenset[str]:
     if ticket.chain_id in access.chain_ids:
         roles.add(Role.CHAIN_LEADER)
     return frozenset(roles)
+
+
+# -- personal data --------------------------------------------------------------------------------
+# Who works the ticket sees personal data in full; everyone else sees it masked (DESIGN.md §1).
+HANDLING_PATH = frozenset({Role.COMPANY_USER, Role.HANDLER, Role.DEPT_HEAD, ASSIST_HANDLER, Role.DISPATCHER})
+
+
+def mask_phone(phone: str) -> str:
+    """13905701234 → 139****1234; a shorter number shows at most a third of itself, its last digits."""
+    if len(phone) >= 11:
+        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    shown = len(phone) // 3
+    return "*" * (len(phone) - shown) + phone[len(phone) - shown :]
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 欧阳娜娜 → 欧***: the family name only."""
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else name
+
+
+def contact_for(roles: frozenset[str], ticket: Ticket) -> tuple[str, str]:
+    """The company's contact person and phone for the ticket as these roles may see them (API and pages)."""
+    if roles & HANDLING_PATH:
+        return ticket.contact_name, ticket.contact_phone
+    return mask_name(ticket.contact_name), mask_phone(ticket.contact_phone) if ticket.contact_phone else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
 
@@ -121,6 +122,32 @@ def visible_suggestions(access: Access, suggestions: dict) -> dict:
     seen = set(Ticket.objects.filter(visible_q(access), pk__in=named).values_list("pk", flat=True))
     return suggestions | {
         key: [t for t in suggestions[key] if t["id"] in seen] for key in ("similar", "duplicates") if key in suggestions
+    }
+
+
+# A "word" that is only a number (18, 800, 1250, 3.5, 30%) is no evidence of a category: the panel leaves it out.
+_NUMBER = re.compile(r"[\d０-９.,，%％]+")
+
+
+def evidence_words(words) -> list[str]:
+    return [w for w in words or () if not _NUMBER.fullmatch(w.strip())]
+
+
+def triage_panel(access: Access, ticket: Ticket) -> dict:
+    """What the triage panel of a ticket page shows officials: the suggestions they may see, their evidence words
+    without bare numbers, probabilities and the confidence as percentages, and whether the confidence is above the
+    first suggestion's probability (matching keywords confirmed the model's guess: `triage.services`)."""
+    panel = visible_suggestions(access, ticket.triage_suggestions)
+    routes = [
+        r | {"words": evidence_words(r.get("words")), "percent": round(100 * (r.get("probability") or 0))}
+        for r in panel.get("routes") or ()
+    ]
+    confidence = ticket.triage_confidence
+    top = routes[0].get("probability") if routes else None
+    return panel | {
+        "routes": routes,
+        "confidence": None if confidence is None else round(100 * confidence),
+        "confirmed_by_keywords": None not in (confidence, top) and confidence > top + 0.0005,
     }
 
 

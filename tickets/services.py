@@ -50,7 +50,7 @@ from .models import (
     Ticket,
     TicketEvent,
 )
-from .transitions import ACTIONS, BEFORE_REPLY, Action
+from .transitions import ACTIONS, BEFORE_REPLY, Action, allowed_actions
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +185,49 @@ def rule(name: str) -> Callable[[Rule], Rule]:
     return register
 
 
+# An action's preconditions beyond the transition table that depend only on the ticket (not on what the caller
+# sends): checked before its rule, and by `offered_actions`, so that a page never offers what would be refused.
+Guard = Callable[[Context], None]  # raises InvalidState when the action cannot be taken now
+GUARDS: dict[str, Guard] = {}
+
+
+def guard(name: str) -> Callable[[Guard], Guard]:
+    def register(fn: Guard) -> Guard:
+        GUARDS[name] = fn
+        return fn
+
+    return register
+
+
+def offered_actions(*, ticket: Ticket, access: Access, roles: frozenset[str] | None = None, now=None) -> list[Action]:
+    """The public actions this user could take on the ticket now: the transition table for its status and the
+    user's roles, less those whose guard refuses. What pages (and the API's `allowed_actions`) offer."""
+    roles = roles_for(access, ticket) if roles is None else roles
+    candidates = allowed_actions(status=ticket.status, roles=roles)
+    if not any(a.name in GUARDS for a in candidates):
+        return candidates
+    ctx = Context(ticket, None, access, roles, now or timezone.now(), current_calendar())
+    offered = []
+    for action in candidates:
+        try:
+            GUARDS.get(action.name, _no_guard)(ctx)
+        except InvalidState:
+            continue
+        offered.append(action)
+    return offered
+
+
+def _no_guard(ctx: Context) -> None:
+    return None
+
+
+# Inputs an action's rule decides by itself for some roles: a page does not ask for them.
+def fixed_inputs(action: str, roles: frozenset[str]) -> frozenset[str]:
+    if action == "comment" and Role.COMPANY_USER in roles:
+        return frozenset({"public"})  # what a company writes is never hidden from it (see `_comment`)
+    return frozenset()
+
+
 def ticket_get_for_update(*, ticket_id: int, access: Access) -> Ticket:
     try:
         return Ticket.objects.select_for_update(no_key=True).filter(visible_q(access)).get(pk=ticket_id)
@@ -269,6 +312,7 @@ def _change(ticket: Ticket, action: str, *, actor, access: Access, params: dict,
     now = timezone.now()
     ctx = Context(ticket, actor, access, roles, now, current_calendar())
     before_values = _values(ticket)
+    GUARDS.get(action, _no_guard)(ctx)
     outcome = RULES[action](ctx, **params)
     before = ticket.status
     if outcome.to_status is not None:
@@ -459,10 +503,9 @@ def _accept(ctx: Context, *, note: str = "") -> Outcome:
     return Outcome(to_status=Status.ACCEPTED, note=note, data=data)
 
 
-@rule("return")
-def _return(ctx: Context, *, reason: str = "") -> Outcome:
+@guard("return")
+def _may_return(ctx: Context) -> None:
     ticket = ctx.ticket
-    reason = _require(reason, _("退回须说明理由。"))
     window_end = policies.RETURN_WINDOW.deadline(ticket.dispatched_at, ctx.calendar)
     if ctx.now > window_end:
         raise InvalidState(_("已超过退回时限（派单后1个工作日内），请签收办理或联系研判员。"), code="return_window")
@@ -470,6 +513,12 @@ def _return(ctx: Context, *, reason: str = "") -> Outcome:
         role=Assignment.Role.LEAD, department=ticket.lead_department, state=Assignment.State.RETURNED
     ).exists():
         raise InvalidState(_("研判员已裁定由本单位办理，不能再次退回。"), code="return_final")
+
+
+@rule("return")
+def _return(ctx: Context, *, reason: str = "") -> Outcome:
+    ticket = ctx.ticket
+    reason = _require(reason, _("退回须说明理由。"))
     ticket.assignments.filter(state=Assignment.State.PENDING, role=Assignment.Role.LEAD).update(
         state=Assignment.State.RETURNED
     )
@@ -505,10 +554,9 @@ def _provide_info(ctx: Context, *, note: str = "", files=()) -> Outcome:
     return Outcome(to_status=Status.ACCEPTED, note=note, data=data)
 
 
-@rule("request_extension")
-def _request_extension(ctx: Context, *, days: int, reason: str = "") -> Outcome:
+@guard("request_extension")
+def _may_request_extension(ctx: Context) -> None:
     ticket = ctx.ticket
-    reason = _require(reason, _("申请延期须说明理由。"))
     if ticket.extension_status == ExtensionStatus.REQUESTED:
         raise InvalidState(_("已有延期申请在审批中。"), code="extension_pending")
     limits = _limits(ticket)
@@ -516,6 +564,13 @@ def _request_extension(ctx: Context, *, days: int, reason: str = "") -> Outcome:
         raise InvalidState(_("该诉求的延期申请次数已用完。"), code="extension_used")
     if ctx.now >= ticket.handle_deadline:
         raise InvalidState(_("已超过办理时限，不能再申请延期。"), code="extension_late")
+
+
+@rule("request_extension")
+def _request_extension(ctx: Context, *, days: int, reason: str = "") -> Outcome:
+    ticket = ctx.ticket
+    reason = _require(reason, _("申请延期须说明理由。"))
+    limits = _limits(ticket)
     if not 1 <= days <= limits.extension_max_days:
         raise DomainError(_("延期天数应为1至%(max)s个工作日。") % {"max": limits.extension_max_days})
     ticket.extension_status = ExtensionStatus.REQUESTED
@@ -525,12 +580,16 @@ def _request_extension(ctx: Context, *, days: int, reason: str = "") -> Outcome:
     return Outcome(note=reason, data={"days": days})
 
 
+@guard("decide_extension")
+def _may_decide_extension(ctx: Context) -> None:
+    if ctx.ticket.extension_status != ExtensionStatus.REQUESTED:
+        raise InvalidState(_("没有待审批的延期申请。"), code="no_extension_request")
+
+
 @rule("decide_extension")
 def _decide_extension(ctx: Context, *, approve: bool, days: int | None = None, note: str = "") -> Outcome:
     """Grant (possibly fewer days than asked) or refuse; the company sees the decision."""
     ticket, cal = ctx.ticket, ctx.calendar
-    if ticket.extension_status != ExtensionStatus.REQUESTED:
-        raise InvalidState(_("没有待审批的延期申请。"), code="no_extension_request")
     if not approve:
         ticket.extension_status = ExtensionStatus.DENIED
         notify.extension_decided(ticket, approved=False, days=0)
@@ -578,9 +637,12 @@ def _answer(ctx: Context, *, body: str, result: str, basis: str, department) -> 
 
 
 @rule("reply")
-def _reply(ctx: Context, *, body: str = "", result: str = Reply.Result.RESOLVED, basis: str = "") -> Outcome:
+def _reply(ctx: Context, *, body: str = "", result: str = Reply.Result.RESOLVED, basis: str = "", files=()) -> Outcome:
     body = _require(body, _("请填写答复内容。"))
+    names = _attach_files(ctx, files)  # checked (type, size, count) as every upload is
     outcome = _answer(ctx, body=body, result=result, basis=basis, department=ctx.ticket.lead_department)
+    if names:
+        outcome.data["files"] = names
     duplicates = list(
         ctx.ticket.duplicates.filter(status__in=ACTIONS["answer_with_primary"].sources).values_list("pk", flat=True)
     )
@@ -703,6 +765,12 @@ def _escalate(ctx: Context) -> Outcome:
     return Outcome(note=notify.ESCALATION_NOTES[name], data=data, public=False)
 
 
+@guard("supervise")
+def _may_supervise(ctx: Context) -> None:
+    if ctx.ticket.supervision_level == SUPERVISION_ORDER[-1]:
+        raise InvalidState(_("督办等级已是最高。"), code="level_highest")
+
+
 @rule("supervise")
 def _supervise(ctx: Context, *, level: str, note: str = "") -> Outcome:
     """督办: raise the supervision level (never lower it)."""
@@ -719,7 +787,7 @@ def _supervise(ctx: Context, *, level: str, note: str = "") -> Outcome:
 @rule("comment")
 def _comment(ctx: Context, *, body: str = "", public: bool = True) -> Outcome:
     body = _require(body, _("留言内容不能为空。"))
-    if Role.COMPANY_USER in ctx.roles:
+    if "public" in fixed_inputs("comment", ctx.roles):
         public = True  # what a company writes is never hidden from it
     Comment.objects.create(ticket=ctx.ticket, author=ctx.actor, body=body, public=public, created_at=ctx.now)
     return Outcome(note=body, public=public)
@@ -745,14 +813,18 @@ def _attach_files(ctx: Context, files) -> list[str]:
     return [row.original_name for row in rows]
 
 
+@guard("merge")
+def _may_merge(ctx: Context) -> None:
+    if ctx.ticket.merged_into_id is not None or ctx.ticket.duplicates.exists():
+        raise InvalidState(_("该诉求已是并单中的主件或附件。"), code="merge_again")
+
+
 @rule("merge")
 def _merge(ctx: Context, *, primary_id: int, note: str = "") -> Outcome:
     """并单: the ticket follows its primary and is answered with it."""
     ticket = ctx.ticket
     if primary_id == ticket.pk:
         raise DomainError(_("不能与自身并单。"), code="merge_self")
-    if ticket.merged_into_id is not None or ticket.duplicates.exists():
-        raise InvalidState(_("该诉求已是并单中的主件或附件。"), code="merge_again")
     primary = Ticket.objects.filter(pk=primary_id, status__in=BEFORE_REPLY, merged_into__isnull=True).first()
     if primary is None:
         raise DomainError(_("主件不存在、已被并入其他诉求或已答复。"), code="merge_primary")

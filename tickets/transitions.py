@@ -88,3 +88,17 @@ PUBLIC_ACTIONS = [a for a in ACTIONS.values() if a.is_public_api]
 def allowed_actions(*, status: str, roles: frozenset[str] | set[str]) -> list[Action]:
     """Public actions these roles may take in this status (what a page or client should offer)."""
     return [a for a in PUBLIC_ACTIONS if status in a.sources and a.roles & roles]
+
+
+# The step that moves a ticket along the loop, for whoever takes it: on a ticket page its form is the one open,
+# the others stay folded (DESIGN.md §3). Irreversible actions (withdraw, return, reject, close, merge) are never
+# opened for the user; a form that just failed is opened again instead, with what was typed.
+NEXT_STEPS = ("dispatch", "accept", "reply", "assist_report", "provide_info", "confirm", "decide_extension")
+
+
+def opening_action(actions: list[Action], *, failed: str | None = None) -> str | None:
+    """Which of the offered actions' forms a page opens: the one that failed, else the next step, else none."""
+    names = [a.name for a in actions]
+    if failed in names:
+        return failed
+    return next((name for name in NEXT_STEPS if name in names), None)

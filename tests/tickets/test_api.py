@@ -48,10 +48,14 @@ def test_bad_input_is_a_400_in_chinese_or_english(world):
     client = api(world.company_user)
     zh = client.post("/api/v1/tickets/", {"title": "x" * 201}, format="json")
     assert zh.status_code == 400
-    assert zh.data["title"] == ["请确保这个字段不能超过 200 个字符。"]
+    # Our own message for a limit, with the length: not DRF's 「请确保这个字段不能超过 200 个字符」 (issue 15).
+    assert zh.data["title"] == ["最多 200 个字符，现有 201 个字符，请精简后再提交（较长的材料可作为附件上传）。"]
     assert zh.data["description"] == ["该字段是必填项。"]
-    en = client.post("/api/v1/tickets/", {"title": ""}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    en = client.post("/api/v1/tickets/", {"title": "x" * 201}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert en.data["description"] == ["This field is required."]
+    assert en.data["title"] == [
+        "At most 200 characters, this has 201: please shorten it (longer material can go in an attachment)."
+    ]
     assert Ticket.objects.count() == 0
 
 

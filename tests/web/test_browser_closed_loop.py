@@ -32,7 +32,7 @@ def test_a_company_files_a_request_and_closes_it_through_the_pages(world, live_s
 
     company.goto(f"{live_server.url}/tickets/{ticket.pk}/")
     form = open_action(company, "confirm")
-    company.check(f"{form} input[name=contacted]")
+    company.check(f"{form} input[name=contacted][value=true]")
     company.select_option(f"{form} select[name=resolved]", "resolved")
     company.select_option(f"{form} select[name=satisfaction]", "satisfied")
     company.click(f"{form} button[type=submit]")

@@ -9,33 +9,17 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.roles import Role
 from common.api import CodeField
 from common.ids import IdField
+from common.validators import LimitedCharField, validate_phone
 from departments.models import Department
 from triage.models import Category
 
-from ..access import access_for, roles_for
+from ..access import access_for, contact_for, mask_name, mask_phone, roles_for  # noqa: F401 (masks: re-exported)
 from ..attachments import limits_help
 from ..models import Evaluation, Reply, Status, Supervision, Ticket, ticket_light, ticket_number
 from ..selectors import code_name
-from ..transitions import allowed_actions
-
-# Who works the ticket sees personal data in full; everyone else sees it masked (DESIGN.md §1).
-HANDLING_PATH = frozenset({Role.COMPANY_USER, Role.HANDLER, Role.DEPT_HEAD, "assist_handler", Role.DISPATCHER})
-
-
-def mask_phone(phone: str) -> str:
-    """13905701234 → 139****1234; a shorter number shows at most a third of itself, its last digits."""
-    if len(phone) >= 11:
-        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-    shown = len(phone) // 3
-    return "*" * (len(phone) - shown) + phone[len(phone) - shown :]
-
-
-def mask_name(name: str) -> str:
-    """张三 → 张*, 欧阳娜娜 → 欧***: the family name only."""
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else name
+from ..services import offered_actions
 
 
 class CodeNameSerializer(serializers.Serializer):
@@ -45,21 +29,35 @@ class CodeNameSerializer(serializers.Serializer):
 
 # -- input ---------------------------------------------------------------------------------------
 class TicketCreateInput(serializers.Serializer):
-    title = serializers.CharField(max_length=200, label=_("标题"))
-    description = serializers.CharField(max_length=5000, label=_("诉求内容"))
+    # The limits as the web form has them (common.validators): one rule, one message.
+    title = LimitedCharField(max_length=200, label=_("标题"))
+    description = LimitedCharField(max_length=5000, label=_("诉求内容"))
     category = CodeField(
         slug_field="code", queryset=Category.objects.filter(active=True), required=False, allow_null=True,
         label=_("分类"),
     )  # fmt: skip
-    contact_name = serializers.CharField(max_length=50, required=False, allow_blank=True, label=_("联系人"))
-    contact_phone = serializers.RegexField(
-        r"^[0-9+\- ]{5,30}$", required=False, allow_blank=True, label=_("联系电话"),
-        error_messages={"invalid": _("联系电话格式不正确。")},
-    )  # fmt: skip
+    contact_name = LimitedCharField(max_length=50, required=False, allow_blank=True, label=_("联系人"))
+    contact_phone = LimitedCharField(
+        max_length=30, validators=[validate_phone], required=False, allow_blank=True, label=_("联系电话")
+    )
 
 
 def _department_field(**kwargs):
     return CodeField(slug_field="code", queryset=Department.objects.filter(active=True), **kwargs)
+
+
+class AnswerField(serializers.BooleanField):
+    """A yes/no question that must be answered: from a web form too, where DRF reads a missing box as "no"."""
+
+    default_empty_html = serializers.empty
+
+
+class AnswerChoiceField(serializers.ChoiceField):
+    """A choice that must be made: a form's empty 「请选择」 option is no choice (required), not an invalid one."""
+
+    def get_value(self, dictionary):
+        value = super().get_value(dictionary)
+        return serializers.empty if value == "" else value
 
 
 class ActionInput(serializers.Serializer):
@@ -73,8 +71,17 @@ NOTE = _("说明")
 
 def _note(*, required: bool = False, max_length: int = 2000, label=NOTE) -> serializers.CharField:
     if required:
-        return serializers.CharField(max_length=max_length, label=label)
-    return serializers.CharField(max_length=max_length, required=False, allow_blank=True, default="", label=label)
+        return LimitedCharField(max_length=max_length, label=label)
+    return LimitedCharField(max_length=max_length, required=False, allow_blank=True, default="", label=label)
+
+
+def _files(*, required: bool = False) -> serializers.ListField:
+    """Uploaded files (multipart, repeat the field); checked by content in tickets/attachments.py."""
+    presence = {"required": True, "allow_empty": False} if required else {"required": False, "default": list}
+    return serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False, use_url=False), label=_("附件"),
+        help_text=limits_help(), **presence,
+    )  # fmt: skip
 
 
 class NoteInput(ActionInput):
@@ -108,7 +115,7 @@ class ExtensionRequestInput(ActionInput):
 
 
 class ExtensionDecisionInput(ActionInput):
-    approve = serializers.BooleanField(label=_("是否批准"))
+    approve = AnswerField(label=_("是否批准"), error_messages={"required": _("请选择是否批准。")})
     days = serializers.IntegerField(min_value=1, max_value=30, required=False, label=_("批准工作日数"))
     note = _note()
 
@@ -117,35 +124,32 @@ class ReplyInput(ActionInput):
     body = _note(required=True, max_length=5000, label=_("内容"))
     result = serializers.ChoiceField(choices=Reply.Result.choices, default=Reply.Result.RESOLVED, label=_("办理结果"))
     basis = serializers.CharField(max_length=500, required=False, allow_blank=True, default="", label=_("政策依据"))
+    files = _files()
 
 
 class ConfirmInput(ActionInput):
-    contacted = serializers.BooleanField(label=_("是否联系"))
-    resolved = serializers.ChoiceField(choices=Evaluation.Resolved.choices, label=_("解决情况"))
-    satisfaction = serializers.ChoiceField(choices=Evaluation.Satisfaction.choices, label=_("满意度"))
-    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="", label=_("评价意见"))
+    # The company's verdict counts in the three rates: nothing is assumed, every answer is the company's own.
+    contacted = AnswerField(label=_("是否联系"), error_messages={"required": _("请选择承办部门是否联系过您。")})
+    resolved = AnswerChoiceField(
+        choices=Evaluation.Resolved.choices, label=_("解决情况"), error_messages={"required": _("请选择解决情况。")}
+    )
+    satisfaction = AnswerChoiceField(
+        choices=Evaluation.Satisfaction.choices, label=_("满意度"), error_messages={"required": _("请选择满意度。")}
+    )
+    comment = _note(label=_("评价意见"))
 
 
 SUPERVISION_RAISES = [c for c in Supervision.choices if c[0] != Supervision.NONE]
 
 
 class SuperviseInput(ActionInput):
-    level = serializers.ChoiceField(choices=SUPERVISION_RAISES, label=_("督办等级"))
+    level = AnswerChoiceField(choices=SUPERVISION_RAISES, label=_("督办等级"))
     note = _note()
 
 
 class CommentInput(ActionInput):
     body = _note(required=True, max_length=5000, label=_("内容"))
     public = serializers.BooleanField(default=True, label=_("企业可见"))
-
-
-def _files(*, required: bool = False) -> serializers.ListField:
-    """Uploaded files (multipart, repeat the field); checked by content in tickets/attachments.py."""
-    presence = {"required": True, "allow_empty": False} if required else {"required": False, "default": list}
-    return serializers.ListField(
-        child=serializers.FileField(allow_empty_file=False, use_url=False), label=_("附件"),
-        help_text=limits_help(), **presence,
-    )  # fmt: skip
 
 
 class AttachInput(ActionInput):
@@ -370,17 +374,14 @@ class TicketDetailOutput(TicketListOutput):
         return AssignmentOutput(rows, many=True).data
 
     def get_contact_name(self, ticket) -> str:
-        if self._roles(ticket) & HANDLING_PATH:
-            return ticket.contact_name
-        return mask_name(ticket.contact_name)
+        return contact_for(self._roles(ticket), ticket)[0]
 
     def get_contact_phone(self, ticket) -> str:
-        if self._roles(ticket) & HANDLING_PATH or not ticket.contact_phone:
-            return ticket.contact_phone
-        return mask_phone(ticket.contact_phone)
+        return contact_for(self._roles(ticket), ticket)[1]
 
     def get_allowed_actions(self, ticket) -> list[str]:
-        return [a.slug for a in allowed_actions(status=ticket.status, roles=self._roles(ticket))]
+        access = access_for(self.context["request"].user)
+        return [a.slug for a in offered_actions(ticket=ticket, access=access, roles=self._roles(ticket))]
 
 
 class PendingTicketOutput(TicketListOutput):

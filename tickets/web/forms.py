@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
+from common.validators import MaxChars, validate_phone
 from triage.models import Category
 
 from ..attachments import check_files, limits_help
@@ -32,19 +33,20 @@ class MultipleFileField(forms.FileField):
 class TicketForm(forms.Form):
     """The company's request form. Limits as in the API (DESIGN.md §10)."""
 
-    title = forms.CharField(label=_("标题"), max_length=200, help_text=_("一句话说明问题，200字以内"))
+    # Limits as validators, not max_length: the browser would cut a longer paste silently at the HTML maxlength.
+    title = forms.CharField(label=_("标题"), validators=[MaxChars(200)], help_text=_("一句话说明问题，最多 200 字"))
     description = forms.CharField(
-        label=_("诉求内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_("请写明问题发生的地点、时间、涉及的项目和希望得到的帮助，5000字以内"),
+        label=_("诉求内容"), validators=[MaxChars(5000)], widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("请写明问题发生的地点、时间、涉及的项目和希望得到的帮助，最多 5000 字"),
     )  # fmt: skip
     category = forms.ModelChoiceField(
         label=_("分类（可不选）"), queryset=Category.objects.filter(active=True), required=False,
         to_field_name="code", empty_label=_("由平台研判"),
     )  # fmt: skip
-    contact_name = forms.CharField(label=_("联系人"), max_length=50, required=False)
-    contact_phone = forms.RegexField(
-        label=_("联系电话"), regex=r"^[0-9+\- ]{5,30}$", required=False,
-        error_messages={"invalid": _("联系电话格式不正确。")},
+    contact_name = forms.CharField(label=_("联系人"), validators=[MaxChars(50)], required=False)
+    contact_phone = forms.CharField(
+        label=_("联系电话"), required=False, validators=[validate_phone],
+        help_text=_("手机号或带区号的固定电话，如 13905701234、0570-1234567"),
     )  # fmt: skip
     files = MultipleFileField(label=_("附件（可不传）"), help_text=limits_help())
     # A fresh token per form: submitting the same form twice files one ticket (idempotency key).

@@ -1,16 +1,18 @@
 """Server-rendered pages: the company's portal and the officials' workbench. Thin: forms, services, selectors."""
 
+import dataclasses
 import uuid
 from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from rest_framework import serializers
 
@@ -22,11 +24,11 @@ from common.throttling import SubmitThrottle, throttle_posts
 from sla.policies import Light
 
 from .. import figures, selectors, services
-from ..access import access_for, roles_for, visible_q
+from ..access import access_for, contact_for, roles_for, visible_q
 from ..api.filters import TicketFilter
 from ..api.serializers import ACTION_INPUTS
 from ..models import Source, Status, Ticket
-from ..transitions import ACTIONS, allowed_actions
+from ..transitions import ACTIONS, opening_action
 from .forms import TicketForm
 
 QUEUE_ROWS = 50
@@ -71,7 +73,9 @@ def ticket_new(request):
                 return redirect("web-ticket", pk=ticket.pk)
     else:
         form = TicketForm(initial={"form_token": uuid.uuid4().hex})
-    return render(request, "tickets/new.html", {"form": form})
+    # A browser cannot refill a file input: after a refusal, say which files to choose again.
+    lost_files = [f.name for f in request.FILES.getlist("files")]
+    return render(request, "tickets/new.html", {"form": form, "lost_files": lost_files})
 
 
 @login_required
@@ -83,8 +87,27 @@ def similar_requests(request):
     return render(request, "tickets/_similar.html", {"found": found})
 
 
+@dataclasses.dataclass
+class Failed:
+    """An action form that was refused: reopened with what was typed, its errors, and the files to choose again
+    (a browser cannot refill a file input)."""
+
+    action: str
+    values: QueryDict
+    errors: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    lost_files: list[str] = dataclasses.field(default_factory=list)
+
+
+# Actions that cannot be undone ask for a ticked confirmation in their form (checked here, not by a script).
+CONFIRMATIONS = {"withdraw": _lazy("我确认撤回这件诉求：撤回后不再办理，也不能恢复。")}
+
+
 @login_required
 def ticket_detail(request, pk: int):
+    return _ticket_page(request, pk)
+
+
+def _ticket_page(request, pk: int, *, failed: Failed | None = None, status: int = 200):
     access = access_for(request.user)
     public_only = access.company_only
     try:
@@ -98,11 +121,20 @@ def ticket_detail(request, pk: int):
         "assisting": [a["code"] for a in suggested.get("assisting", [])],
         "category": suggested.get("category"),
     }
-    actions = [_action_form(action, initial) for action in allowed_actions(status=ticket.status, roles=roles)]
-    context = {"ticket": ticket, "actions": actions, "public_only": public_only, "now": timezone.now()}
+    offered = services.offered_actions(ticket=ticket, access=access, roles=roles)
+    opening = opening_action(offered, failed=failed.action if failed else None)
+    actions = [_action_form(a, initial, roles, failed if failed and failed.action == a.name else None) for a in offered]
+    actions.sort(key=lambda a: a["name"] != opening)  # the open form first, the others in the table's order
+    for action in actions:
+        action["open"] = action["name"] == opening
+    name, phone = contact_for(roles, ticket)
+    context = {
+        "ticket": ticket, "actions": actions, "public_only": public_only, "now": timezone.now(),
+        "contact": {"name": name, "phone": phone},
+    }  # fmt: skip
     if not public_only:
-        context["suggestions"] = selectors.visible_suggestions(access, ticket.triage_suggestions)
-    return render(request, "tickets/detail.html", context)
+        context["suggestions"] = selectors.triage_panel(access, ticket)
+    return render(request, "tickets/detail.html", context, status=status)
 
 
 @login_required
@@ -113,20 +145,24 @@ def ticket_act(request, pk: int, action: str):
         messages.error(request, _("未知的操作。"))
         return redirect("web-ticket", pk=pk)
     posted = request.POST.copy()
-    posted.update(request.FILES)
+    # An empty file input arrives as a text field "files" = "" (no file chosen): only real uploads are files.
+    posted.setlist("files", request.FILES.getlist("files"))
+    failed = Failed(spec.name, request.POST, lost_files=[f.name for f in request.FILES.getlist("files")])
     data = ACTION_INPUTS[spec.name](data=posted)
-    if not data.is_valid():
-        for field, errors in data.errors.items():
-            messages.error(request, f"{spec.label}：{field} {' '.join(str(e) for e in errors)}")
-        return redirect("web-ticket", pk=pk)
+    if spec.name in CONFIRMATIONS and request.POST.get("confirmed") != "yes":
+        failed.errors["confirmed"] = [_("请勾选确认后再%(action)s。") % {"action": spec.label}]
+    if not data.is_valid() or failed.errors:
+        failed.errors |= {name: [str(e) for e in errors] for name, errors in data.errors.items()}
+        messages.error(request, _("“%(action)s”未完成，请按提示修改后再提交。") % {"action": spec.label})
+        return _ticket_page(request, pk, failed=failed, status=400)
     try:
         services.ticket_apply(ticket_id=pk, action=spec.name, actor=request.user, **data.validated_data)
     except DomainError as exc:
         messages.error(request, exc.message)
         if exc.status_code == 404:
             return redirect("web-home")
-    else:
-        messages.success(request, _("已完成：%(action)s") % {"action": spec.label})
+        return _ticket_page(request, pk, failed=failed, status=exc.status_code)
+    messages.success(request, _("已完成：%(action)s") % {"action": spec.label})
     return redirect("web-ticket", pk=pk)
 
 
@@ -181,21 +217,27 @@ def _departments(queryset) -> list[tuple[str, str]]:
     return [(d.code, d.name) for d in sorted(queryset, key=lambda d: (KIND_ORDER.get(d.kind, 9), d.code))]
 
 
-def _action_form(action, initial: dict) -> dict:
-    """What a page needs to render an action's form, read off the API's input serializer (one validation)."""
+def _action_form(action, initial: dict, roles: frozenset[str], failed: Failed | None) -> dict:
+    """What a page needs to render an action's form, read off the API's input serializer (one validation). After a
+    refusal (`failed`), the values typed and the errors by their fields."""
     fields = []
+    fixed = services.fixed_inputs(action.name, roles)
     for name, field in ACTION_INPUTS[action.name]().fields.items():
-        if name == "version":
+        if name == "version" or name in fixed:
             continue
-        value = initial.get(name)
+        value = failed.values.getlist(name) if failed else initial.get(name)
         spec = {
             "name": name, "label": field.label or name, "required": field.required, "kind": "text",
             "initial": value if isinstance(value, list) else [value],
+            "value": value[0] if isinstance(value, list) and value else value if isinstance(value, str) else "",
+            "errors": failed.errors.get(name, []) if failed else [],
         }  # fmt: skip
         if isinstance(field, serializers.BooleanField):
-            spec["kind"] = "checkbox"
+            # A question to answer (no default) is a yes/no pair with neither chosen; an option is a box.
+            spec["kind"] = "yesno" if field.required else "checkbox"
+            spec["choices"] = [("true", _("是")), ("false", _("否"))]
         elif isinstance(field, serializers.ListField) and isinstance(field.child, serializers.FileField):
-            spec["kind"] = "files"
+            spec |= {"kind": "files", "help": field.help_text, "lost": failed.lost_files if failed else []}
         elif isinstance(field, serializers.ChoiceField):
             spec |= {"kind": "select", "choices": list(field.choices.items())}
         elif isinstance(field, serializers.ManyRelatedField):
@@ -207,8 +249,12 @@ def _action_form(action, initial: dict) -> dict:
         elif isinstance(field, serializers.IntegerField):
             spec["kind"] = "number"
         elif isinstance(field, serializers.CharField) and (field.max_length or 0) > 200:
-            spec["kind"] = "textarea"
+            spec |= {"kind": "textarea", "max": field.max_length}
         fields.append(spec)
+    confirm = CONFIRMATIONS.get(action.name)
+    if confirm:
+        errors = failed.errors.get("confirmed", []) if failed else []
+        fields.append({"name": "confirmed", "kind": "confirm", "label": confirm, "required": True, "errors": errors})
     return {"name": action.name, "slug": action.slug, "label": action.label, "fields": fields}
 
 
