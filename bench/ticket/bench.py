@@ -49,8 +49,16 @@ os.environ.update({"DJANGO_DEBUG": "false", "QIHU_SECURE_SSL_REDIRECT": "false",
                    "QIHU_THROTTLE_SUBMIT": "1000000/min"})  # fmt: skip
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.queue import bench as queue  # noqa: E402  (sets Django up)
-from bench.queue.bench import (  # noqa: E402
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from accounts.models import User
+from bench.queue import bench as queue
+from bench.queue.bench import (
     DEPARTMENT,
     HERE,
     PY,
@@ -66,17 +74,8 @@ from bench.queue.bench import (  # noqa: E402
     wait_for,
     wrk,
 )
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
-
-from accounts.models import User  # noqa: E402
-from tickets.models import Assignment, Comment, Reply, Status, Ticket, TicketEvent  # noqa: E402
-from tickets.services import queue_refresh  # noqa: E402
+from tickets.models import Comment, Status, Ticket, TicketEvent
+from tickets.services import queue_refresh
 
 TICKETS, SECONDS, ROUNDS = queue.TICKETS, queue.SECONDS, queue.ROUNDS
 POOL = int(os.environ.get("BENCH_ACTION_POOL", "8000"))
@@ -112,9 +111,9 @@ end
 """
 # Each line once: thread t takes lines t+1, t+1+threads, … (a ticket's action is made once; the pool is larger
 # than a measurement can use, and a second use would be a 409 that stops the run).
-ONCE = REQUESTS.replace("i = i % #lines + 1", "i = (i == 0 and (id or 0) + 1) or (i + 2); i = (i - 1) % #lines + 1").replace(
-    "i = (id or 0) * math.floor(#lines / 2)", "i = 0"
-)
+ONCE = REQUESTS.replace(
+    "i = i % #lines + 1", "i = (i == 0 and (id or 0) + 1) or (i + 2); i = (i - 1) % #lines + 1"
+).replace("i = (id or 0) * math.floor(#lines / 2)", "i = 0")
 
 
 def line(method: str, path: str, body: str = "") -> str:
@@ -253,7 +252,7 @@ def profile(client: Client, requests: list, top: int = 25) -> str:
     return out.getvalue()
 
 
-def main() -> None:  # noqa: PLR0915 (one run, in order)
+def main() -> None:
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     departments = load_reference()
@@ -288,23 +287,26 @@ def main() -> None:  # noqa: PLR0915 (one run, in order)
     company_client, company_cookie = session_cookie(company_user)
     supervisor_client, supervisor_cookie = session_cookie(supervisor)
 
-    submit_body = json.dumps({"title": "基准测试：厂区外道路积水 {n}", "description": "雨后厂区外道路积水严重，影响货车进出。",
-                              "contact_name": "张三", "contact_phone": "13905701234"}, ensure_ascii=False)  # fmt: skip
+    text = {
+        "description": "雨后厂区外道路积水严重，影响货车进出。",
+        "contact_name": "张三",
+        "contact_phone": "13905701234",
+    }
+    submit_body = json.dumps({"title": "基准测试：厂区外道路积水 {n}", **text}, ensure_ascii=False)
     now = timezone.now().isoformat()
     ref_create = json.dumps({
         "title": "基准测试：厂区外道路积水 {n}", "status": "pending_dispatch", "request_type": "help",
         "priority": "normal", "difficulty": "normal", "level": "normal", "supervision_level": "none",
         "company_id": company_user.company_id, "created_at": now, "updated_at": now,
     }, ensure_ascii=False)  # fmt: skip
-    form = urlencode({"title": "基准测试：网页表单 {n}", "description": "雨后厂区外道路积水严重。", "contact_name": "张三",
-                      "contact_phone": "13905701234", "form_token": "bench-{n}"}).replace("%7Bn%7D", "{n}")  # fmt: skip
+    form = urlencode({"title": "基准测试：网页表单 {n}", **text, "form_token": "bench-{n}"}).replace("%7Bn%7D", "{n}")
 
     # SQL statements per request, in-process (the first request of each kind warms the caches, uncounted).
     api_company, api_handler = Client(HTTP_AUTHORIZATION=company_api["Authorization"]), None
     api_handler = Client(HTTP_AUTHORIZATION=handler_api["Authorization"])
     sql = {}
     body = json.loads(submit_body.replace("{n}", "count"))
-    for key in ("warm", "count"):
+    for _ in ("warm", "count"):
         sql["submit (API)"] = count(api_company, "POST", "/api/v1/tickets/", body, content_type="application/json")
     sql["submit (API, Idempotency-Key)"] = count(
         api_company, "POST", "/api/v1/tickets/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1"
@@ -327,7 +329,9 @@ def main() -> None:  # noqa: PLR0915 (one run, in order)
     count(api_handler, "POST", f"/api/v1/tickets/{spare[0]}/accept/", {}, content_type="application/json")
     sql["accept"] = count(api_handler, "POST", f"/api/v1/tickets/{spare[1]}/accept/", {"version": 1},
                           content_type="application/json")  # fmt: skip
-    count(api_handler, "POST", f"/api/v1/tickets/{spare[0]}/reply/", {"body": "已处理"}, content_type="application/json")
+    count(
+        api_handler, "POST", f"/api/v1/tickets/{spare[0]}/reply/", {"body": "已处理"}, content_type="application/json"
+    )
     sql["reply"] = count(api_handler, "POST", f"/api/v1/tickets/{spare[1]}/reply/", {"body": "已处理", "version": 2},
                          content_type="application/json")  # fmt: skip
     counted = subprocess.run(
@@ -441,8 +445,10 @@ def main() -> None:  # noqa: PLR0915 (one run, in order)
         verdicts.append(ok)
         if worst is None or ratio / BUDGETS[path] < worst[1]:
             worst = (path, ratio / BUDGETS[path])
-        print(f"  {path:20} {ratio:5.2f}× the reference's {reference_name:22} (rounds "
-              f"{' '.join(f'{r:.2f}' for r in rounds)}; budget ≥ {BUDGETS[path]}): {'PASS' if ok else 'FAIL'}")
+        print(
+            f"  {path:20} {ratio:5.2f}× the reference's {reference_name:22} (rounds "
+            f"{' '.join(f'{r:.2f}' for r in rounds)}; budget ≥ {BUDGETS[path]}): {'PASS' if ok else 'FAIL'}"
+        )
     dash_ok = dashboard["p50"] <= DASHBOARD_BUDGET_MS
     print(f"  dashboard first paint p50 {dashboard['p50']:.0f} ms over {TICKETS:,} tickets (budget ≤ "
           f"{DASHBOARD_BUDGET_MS} ms over 1,000,000): {'PASS' if dash_ok else 'FAIL'}"
