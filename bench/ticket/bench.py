@@ -47,23 +47,26 @@ os.environ.setdefault("BENCH_TICKETS", "100000")
 # In-process (the query counts, the profile) as the servers run: DEBUG off, the submit throttle lifted.
 os.environ.update({"DJANGO_DEBUG": "false", "QIHU_SECURE_SSL_REDIRECT": "false", "LOG_LEVEL": "WARNING",
                    "QIHU_THROTTLE_SUBMIT": "1000000/min"})  # fmt: skip
+WORK = Path(tempfile.mkdtemp(prefix="bench-ticket-"))  # the servers' and this process's var (static files)
+os.environ["QIHU_VAR_DIR"] = str(WORK / "var")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from django.core.management import call_command
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from bench.queue import bench as queue  # noqa: E402 (sets Django up with the servers' secret: sessions made here)
 
-from accounts.models import User
-from bench.queue import bench as queue
-from bench.queue.bench import (
+# isort: split
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from bench.queue.bench import (  # noqa: E402
     DEPARTMENT,
     HERE,
     PY,
     ROOT,
-    SERVER_ENV,
     copy_to_reference,
     fill,
     free_port,
@@ -74,8 +77,8 @@ from bench.queue.bench import (
     wait_for,
     wrk,
 )
-from tickets.models import Comment, Status, Ticket, TicketEvent
-from tickets.services import queue_refresh
+from tickets.models import Comment, Status, Ticket, TicketEvent  # noqa: E402
+from tickets.services import queue_refresh  # noqa: E402
 
 TICKETS, SECONDS, ROUNDS = queue.TICKETS, queue.SECONDS, queue.ROUNDS
 POOL = int(os.environ.get("BENCH_ACTION_POOL", "8000"))
@@ -301,6 +304,7 @@ def main() -> None:
     }, ensure_ascii=False)  # fmt: skip
     form = urlencode({"title": "基准测试：网页表单 {n}", **text, "form_token": "bench-{n}"}).replace("%7Bn%7D", "{n}")
 
+    call_command("collectstatic", interactive=False, verbosity=0)  # the pages need the manifest, DEBUG off
     # SQL statements per request, in-process (the first request of each kind warms the caches, uncounted).
     api_company, api_handler = Client(HTTP_AUTHORIZATION=company_api["Authorization"]), None
     api_handler = Client(HTTP_AUTHORIZATION=handler_api["Authorization"])
@@ -346,10 +350,8 @@ def main() -> None:
         raise SystemExit(f"the reference's query count failed:\n{counted.stderr}")
     ref_sql = dict(zip(["create", "retrieve", "partial update", "list"], json.loads(counted.stdout), strict=True))
 
-    work = Path(tempfile.mkdtemp(prefix="bench-ticket-"))
+    work = WORK
     env = {"QIHU_VAR_DIR": str(work / "var"), "QIHU_THROTTLE_SUBMIT": "1000000/min"}
-    subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT,
-                   env={**os.environ, **SERVER_ENV, **env}, check=True)  # fmt: skip
     qihu_port, ref_port = free_port(), free_port()
     servers = [
         gunicorn("qihu.wsgi:application", qihu_port, ROOT, work / "qihu.log", env),
