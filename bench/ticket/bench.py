@@ -1,6 +1,6 @@
 """One ticket's paths against the bare DRF stack (issue 16, DESIGN.md §11): submit, detail, actions, the pages.
 
-Re-run: `make bench-ticket` (real PostgreSQL + Redis via scripts/with-services; about 15 minutes at 100,000).
+Re-run: `make bench-ticket` (real PostgreSQL + Redis via scripts/with-services; about 10 minutes at 100,000).
 
 Built on the queue benchmark (`bench.queue.bench`): its loader fills the same rows (every status, 33
 departments, assignments, the queue table), its reference app (`bench/queue/reference/`: one model, a
