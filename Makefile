@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
 .PHONY: install run test chromium cjk-font screenshots lint fmt clean bench-triage bench-sla bench-queue \
-	bench-problems bench-digests soak score-problems
+	bench-problems bench-digests bench-ticket soak score-problems
 
 install: $(VENV)/.installed
 
@@ -56,6 +56,14 @@ bench-queue: install
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
 	  else echo "please install wrk (apt-get install wrk)"; exit 1; fi; }
 	mkdir -p var && scripts/with-services $(PY) bench/queue/bench.py
+
+# One ticket's paths (submit, detail, actions, the officials' and the company's pages, the dashboard) against
+# the queue benchmark's reference app; 100,000 tickets (BENCH_TICKETS=1000000 for the dashboard's budget).
+bench-ticket: install
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	  else echo "please install wrk (apt-get install wrk)"; exit 1; fi; }
+	mkdir -p var && scripts/with-services $(PY) bench/ticket/bench.py
 
 bench-problems: install
 	mkdir -p var && scripts/with-services $(PY) bench/problems/bench.py

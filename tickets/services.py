@@ -30,7 +30,7 @@ from departments.models import Department
 from sla import policies
 from sla.calendar import WorkingCalendar, current_calendar
 
-from . import notify
+from . import notify, selectors
 from .access import Access, access_for, roles_for, visible_q
 from .attachments import attachment_rows, check_files
 from .models import (
@@ -110,7 +110,7 @@ def ticket_create(
             attachments = Attachment.objects.bulk_create(
                 attachment_rows(files, ticket=ticket, uploaded_by=submitter, kinds=kinds)
             )
-            _record(
+            event = _record(
                 ticket, ACTIONS["submit"], actor=submitter, role=Role.COMPANY_USER, before="", now=now,
                 data={"files": [a.original_name for a in attachments]} if attachments else None,
             )  # fmt: skip
@@ -120,7 +120,9 @@ def ticket_create(
         if not idempotency_key:
             raise
         return Ticket.objects.get(submitter=submitter, idempotency_key=idempotency_key), False
-    return ticket, True
+    # What reading it back would give (its event, its attachments, nothing else yet), without reading it back:
+    # the answer to a submit is built from these (DESIGN.md §11, issue 16).
+    return selectors.ticket_fresh(ticket, events=[event], attachments=attachments), True
 
 
 def ticket_import(

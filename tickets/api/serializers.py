@@ -18,7 +18,7 @@ from triage.models import Category
 from ..access import access_for, contact_for, mask_name, mask_phone, roles_for  # noqa: F401 (masks: re-exported)
 from ..attachments import limits_help
 from ..models import Evaluation, Reply, Status, Supervision, Ticket, ticket_light, ticket_number
-from ..selectors import code_name
+from ..selectors import ROW_COLUMNS, code_name
 from ..services import offered_actions
 
 
@@ -201,6 +201,8 @@ class CodeNameField(serializers.Field):
 
 
 STATUS_LABELS = dict(Status.choices)
+# A list row's columns as a model instance's attributes (`merged_into` is the id in a row).
+ROW_ATTRIBUTES = [(name, "merged_into_id" if name == "merged_into" else name) for name in ROW_COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -244,13 +246,7 @@ class TicketListOutput(serializers.ModelSerializer):
         fields was half of a queue page's time (DESIGN.md §11; tests/tickets/test_list_rows.py pins both)."""
         if not isinstance(ticket, dict):
             return super().to_representation(ticket)
-        page = self.context.get("_rows")
-        if page is None:  # once per page: the clock, the time zone and the status labels of the request
-            page = self.context["_rows"] = RowContext(
-                self.context.setdefault("now", timezone.now()),
-                timezone.get_current_timezone(),
-                {value: str(label) for value, label in STATUS_LABELS.items()},
-            )
+        page = self._row_context()
         status, when = ticket["status"], page.datetime
         return {
             "id": ticket["id"],
@@ -278,6 +274,16 @@ class TicketListOutput(serializers.ModelSerializer):
             "created_at": when(ticket["created_at"]),
             "updated_at": when(ticket["updated_at"]),
         }
+
+    def _row_context(self) -> RowContext:
+        page = self.context.get("_rows")
+        if page is None:  # once per page: the clock, the time zone and the status labels of the request
+            page = self.context["_rows"] = RowContext(
+                self.context.setdefault("now", timezone.now()),
+                timezone.get_current_timezone(),
+                {value: str(label) for value, label in STATUS_LABELS.items()},
+            )
+        return page
 
     def get_status_display(self, ticket) -> str:
         return str(STATUS_LABELS.get(ticket.status, ticket.status))
@@ -361,6 +367,93 @@ class TicketDetailOutput(TicketListOutput):
             "reopen_count", "return_count", "extension_status", "extension_days_requested",
             "extension_days_granted", "allowed_actions", "events", "comments", "replies", "evaluations", "attachments",
         ]  # fmt: skip
+
+    def to_representation(self, ticket):
+        """The ticket's page in plain Python, the same keys and values as DRF's fields make of it (`drf` in the
+        context: through the fields, as tests/tickets/test_detail_output.py compares them). Building the
+        ModelSerializer's fields and nested serializers on every request was most of a detail's CPU time
+        (DESIGN.md §11, issue 16)."""
+        if self.context.get("drf"):
+            return super().to_representation(ticket)
+        row = {name: getattr(ticket, attribute) for name, attribute in ROW_ATTRIBUTES}
+        row["company_name"] = ticket.company.name
+        out = TicketListOutput.to_representation(self, row)
+        when = self._row_context().datetime
+        assignments = ticket.assignments.all()
+        out |= {
+            "description": ticket.description,
+            "contact_name": self.get_contact_name(ticket),
+            "contact_phone": self.get_contact_phone(ticket),
+            "assisting_departments": [
+                {
+                    "code": a.department.code,
+                    "name": a.department.name,
+                    "state": a.state,
+                    "accept_deadline": when(a.accept_deadline),
+                    "report_deadline": when(a.report_deadline),
+                    "report": a.report,
+                }
+                for a in assignments
+                if a.role == "assist" and a.active
+            ],
+            "accepted_at": when(ticket.accepted_at),
+            "accepted_in_time": ticket.accepted_in_time,
+            "replied_at": when(ticket.replied_at),
+            "closed_at": when(ticket.closed_at),
+            "close_reason": ticket.close_reason,
+            "rejection_reason": ticket.rejection_reason,
+            "reopen_count": ticket.reopen_count,
+            "return_count": ticket.return_count,
+            "extension_status": ticket.extension_status,
+            "extension_days_requested": ticket.extension_days_requested,
+            "extension_days_granted": ticket.extension_days_granted,
+            "allowed_actions": self.get_allowed_actions(ticket),
+            "events": [
+                {
+                    "action": e.action,
+                    "actor": e.actor.display_name if e.actor_id else None,
+                    "actor_role": e.actor_role,
+                    "from_status": e.from_status,
+                    "to_status": e.to_status,
+                    "note": e.note,
+                    "data": e.data,
+                    "created_at": when(e.created_at),
+                }
+                for e in ticket.events.all()
+            ],
+            "comments": [
+                {"author": c.author.display_name, "body": c.body, "public": c.public, "created_at": when(c.created_at)}
+                for c in ticket.comments.all()
+            ],
+            "replies": [
+                {"result": r.result, "body": r.body, "basis": r.basis, "created_at": when(r.created_at)}
+                for r in ticket.replies.all()
+            ],
+            "evaluations": [
+                {
+                    "round": e.round,
+                    "contacted": e.contacted,
+                    "resolved": e.resolved,
+                    "satisfaction": e.satisfaction,
+                    "comment": e.comment,
+                    "review_note": e.review_note,
+                    "created_at": when(e.created_at),
+                }
+                for e in ticket.evaluations.all()
+            ],
+            "attachments": [
+                {
+                    "id": a.pk,
+                    "name": a.original_name,
+                    "content_type": a.content_type,
+                    "size": a.size,
+                    "url": reverse("api-attachment", args=[a.pk]),
+                    "created_at": when(a.created_at),
+                }
+                for a in ticket.attachments.all()
+            ],
+        }
+        return out
 
     def _roles(self, ticket) -> frozenset[str]:
         cache = self.context.setdefault("roles", {})

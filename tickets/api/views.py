@@ -77,9 +77,12 @@ class TicketListCreateApi(generics.ListAPIView):
         ticket, created = services.ticket_create(
             submitter=request.user, idempotency_key=key, source=Source.API, **data.validated_data
         )
+        if created:  # the new ticket as reading it back would give it (services.ticket_create), not read again
+            return Response(
+                TicketDetailOutput(ticket, context={"request": request}).data, status=status.HTTP_201_CREATED
+            )
         response = ticket_detail_response(request, ticket.pk, status.HTTP_201_CREATED)
-        if not created:
-            response["Idempotent-Replayed"] = "true"
+        response["Idempotent-Replayed"] = "true"
         return response
 
 

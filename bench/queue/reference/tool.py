@@ -2,6 +2,7 @@
 
 python bench/queue/reference/tool.py prepare          migrate (schema ref), a user and a token: prints the key
 python bench/queue/reference/tool.py count PATH...    SQL queries per request for each path (JSON)
+python bench/queue/reference/tool.py count-requests JSON   the same for [[method, path, json body or null], ...]
 """
 
 import json
@@ -44,5 +45,24 @@ def count(paths: list[str]) -> None:
     print(json.dumps(result))
 
 
+def count_requests(requests: list[list]) -> None:
+    """Queries of each [method, path, body]: the request is made twice, the second counted."""
+    token = Token.objects.get(user__username="bench").key
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    result = []
+    for method, path, body in requests:
+        send = getattr(client, method.lower())
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                response = send(path, body, content_type="application/json") if body is not None else send(path)
+            assert response.status_code < 300, (method, path, response.status_code, response.content[:300])
+        result.append(len(queries))
+    print(json.dumps(result))
+
+
 if __name__ == "__main__":
-    {"prepare": lambda: prepare(), "count": lambda: count(sys.argv[2:])}[sys.argv[1]]()
+    {
+        "prepare": lambda: prepare(),
+        "count": lambda: count(sys.argv[2:]),
+        "count-requests": lambda: count_requests(json.loads(sys.argv[2])),
+    }[sys.argv[1]]()
