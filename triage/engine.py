@@ -8,7 +8,7 @@ import threading
 from common.cache import process_cache
 from tickets.models import LEARNABLE_SOURCES, Ticket
 
-from .model import TextModel, text_of
+from .model import MAX_UNLABELLED, TextModel, text_of
 from .models import TriageModel
 
 logger = logging.getLogger(__name__)
@@ -31,16 +31,31 @@ def training_examples() -> tuple[list[str], list[str], list[str]]:
     return keys, texts, labels
 
 
+def unlabelled_texts() -> list[str]:
+    """The texts of the most recent tickets whose category no person settled (imported history without a
+    category, company choices, the model's own guesses), oldest first: unlabelled examples of the same kind."""
+    rows = (
+        Ticket.objects.exclude(category_source__in=LEARNABLE_SOURCES, category__isnull=False)
+        .order_by("-created_at", "-id")
+        .values_list("title", "description")[:MAX_UNLABELLED]
+    )
+    return [text_of(title, description) for title, description in rows][::-1]
+
+
 def train_model() -> TriageModel | None:
-    """Train on every settled ticket and store the result as the newest version (None: too little data)."""
+    """Train on every settled ticket (and the texts of the others, unlabelled) and store the result as the
+    newest version (None: too little data)."""
     keys, texts, labels = training_examples()
     if len(set(labels)) < 2:
         logger.warning("triage model not trained: settled tickets cover fewer than two categories")
         return None
-    model = TextModel.train(texts, labels, keys)
+    model = TextModel.train(texts, labels, keys, unlabelled=unlabelled_texts())
     version = TriageModel.objects.create(trained_on=len(texts), labels=model.labels, blob=model.dumps())
     newest_version.clear()
-    logger.info("triage model v%s trained on %d tickets, %d categories", version.pk, len(texts), len(model.labels))
+    logger.info(
+        "triage model v%s trained on %d tickets, %d categories; %d unlabelled texts, %d of them pseudo-labelled",
+        version.pk, len(texts), len(model.labels), model.unlabelled, model.pseudo_labelled,
+    )  # fmt: skip
     return version
 
 

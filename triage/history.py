@@ -82,3 +82,14 @@ def labelled_examples(path: str | Path) -> tuple[list[str], list[str], list[str]
             texts.append(text_of(row["title"], row["detail"]))
             labels.append(label)
     return keys, texts, labels
+
+
+def unlabelled_texts(path: str | Path) -> list[str]:
+    """The texts of the rows without a category: unlabelled examples of the same kind, for training."""
+    from .model import text_of
+
+    return [
+        text_of(row["title"], row["detail"])
+        for _line, row in read_rows(path)
+        if not (row.get("category") or "").strip()
+    ]

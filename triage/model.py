@@ -3,7 +3,12 @@
 Features: TF-IDF over Chinese character uni- and bigrams plus jieba words (the union cross-validated
 best on the public government messages, docs/triage.md). Classifier: a linear SVM with class weights,
 calibrated (sigmoid, k-fold) so that its probabilities can be compared with a confidence threshold.
-Training is deterministic: same texts and labels → same model, same predictions.
+
+Unlabelled texts of the same kind (tickets nobody categorised) help twice, and only at training time:
+the vocabulary and IDF are fitted on labelled and unlabelled texts together (in-domain word weights), and
+the unlabelled texts the first model is sure about (calibrated probability ≥ PSEUDO_CONFIDENCE) join the
+training set with their predicted label at a lower weight (self-training, one round). Prediction costs the
+same as without them. Training is deterministic: same texts and labels → same model, same predictions.
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ from sklearn.svm import LinearSVC
 jieba.setLogLevel(logging.WARNING)
 _SPACE = re.compile(r"\s+")
 MAX_NEIGHBOURS = 20_000  # past tickets kept for "similar tickets" explanations
+MAX_UNLABELLED = 20_000  # unlabelled texts used in training (the most recent)
+PSEUDO_CONFIDENCE = 0.8  # an unlabelled text joins training when the first model is at least this sure
+PSEUDO_WEIGHT = 0.3  # … counting this much of a labelled example (both cross-validated, docs/triage.md)
 
 
 def text_of(title: str, description: str) -> str:
@@ -59,10 +67,34 @@ def _features() -> FeatureUnion:
 
 def _classifier(smallest_class: int):
     if smallest_class >= 3:
-        svm = LinearSVC(C=1.0, class_weight="balanced", random_state=0)
-        return CalibratedClassifierCV(svm, cv=min(5, smallest_class), method="sigmoid")
+        return _calibrated_svm(min(5, smallest_class))
     # Too few examples of some label to calibrate by cross-validation: a probabilistic model as it is.
     return LogisticRegression(C=20, class_weight="balanced", max_iter=3000)
+
+
+def _calibrated_svm(folds: int) -> CalibratedClassifierCV:
+    svm = LinearSVC(C=1.0, class_weight="balanced", random_state=0)
+    return CalibratedClassifierCV(svm, cv=folds, method="sigmoid")
+
+
+def comparable(text: str) -> str:
+    """A text with its white space removed: what makes two texts the same one."""
+    return _SPACE.sub("", text)
+
+
+def _self_train(classifier, matrix, labels: Sequence[str], unlabelled_matrix):
+    """One round of self-training: refit on the labelled rows plus the unlabelled rows the classifier is
+    sure about, labelled with its prediction and weighted PSEUDO_WEIGHT (the same folds and class weights)."""
+    probabilities = classifier.predict_proba(unlabelled_matrix)
+    sure = np.flatnonzero(probabilities.max(axis=1) >= PSEUDO_CONFIDENCE)
+    if not len(sure):
+        return classifier, 0
+    pseudo = classifier.classes_[probabilities[sure].argmax(axis=1)]
+    rows = sparse.vstack([matrix, unlabelled_matrix[sure]], format="csr")
+    targets = np.concatenate([np.asarray(labels, dtype=object), pseudo.astype(object)])
+    weights = np.concatenate([np.ones(matrix.shape[0]), np.full(len(sure), PSEUDO_WEIGHT)])
+    refit = _calibrated_svm(classifier.cv).fit(rows, targets, sample_weight=weights)
+    return refit, len(sure)
 
 
 @dataclass
@@ -86,18 +118,35 @@ class TextModel:
         self._names = features.get_feature_names_out()
         self._coef = self._coefficients()
         self._folds = self._calibration_folds()
+        self.unlabelled = 0  # unlabelled texts seen in training
+        self.pseudo_labelled = 0  # … of which joined training with a predicted label
 
     @classmethod
-    def train(cls, texts: Sequence[str], labels: Sequence[str], keys: Sequence[str] | None = None) -> TextModel:
+    def train(
+        cls,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        keys: Sequence[str] | None = None,
+        unlabelled: Sequence[str] = (),
+    ) -> TextModel:
+        """Learn from labelled texts, and from `unlabelled` texts of the same kind when given (the most
+        recent MAX_UNLABELLED; any equal to a labelled text, white space aside, are left out)."""
         if len(set(labels)) < 2:
             raise ValueError("training needs at least two different categories")
-        features = _features()
-        matrix = features.fit_transform(texts)
+        known = {comparable(t) for t in texts}
+        unlabelled = list(dict.fromkeys(t for t in unlabelled if comparable(t) not in known))[-MAX_UNLABELLED:]
+        features = _features().fit(list(texts) + unlabelled)  # vocabulary and IDF of all the texts
+        matrix = features.transform(texts)
         smallest = min(np.unique(np.asarray(labels), return_counts=True)[1])
         classifier = _classifier(int(smallest)).fit(matrix, labels)
+        pseudo = 0
+        if unlabelled and isinstance(classifier, CalibratedClassifierCV):
+            classifier, pseudo = _self_train(classifier, matrix, labels, features.transform(unlabelled))
         keys = list(keys) if keys is not None else [str(i) for i in range(len(texts))]
         keep = slice(max(0, len(keys) - MAX_NEIGHBOURS), None)  # the most recent ones
-        return cls(features, classifier, keys[keep], normalize(matrix[keep]))
+        model = cls(features, classifier, keys[keep], normalize(matrix[keep]))
+        model.unlabelled, model.pseudo_labelled = len(unlabelled), pseudo
+        return model
 
     def _coefficients(self) -> np.ndarray:
         """Per-label feature weights (averaged over the calibration folds), for explanations."""

@@ -169,6 +169,39 @@ def test_fast_features_and_probabilities_equal_sklearns():
     np.testing.assert_allclose(two.predict_proba(probe), two.classifier.predict_proba(probe), atol=1e-12)
 
 
+def test_unlabelled_texts_widen_the_vocabulary_and_the_sure_ones_join_training():
+    from triage.history import labelled_examples
+
+    _keys, texts, labels = labelled_examples(DATA)
+    labelled, hidden = texts[:200], texts[200:]  # the last 115 without their labels
+    plain = TextModel.train(labelled, labels[:200])
+    model = TextModel.train(labelled, labels[:200], unlabelled=[*hidden, labelled[0], " " + labelled[1]])
+    assert model.unlabelled == len(hidden)  # texts equal to a labelled one (white space aside) are left out
+    assert 0 < model.pseudo_labelled < len(hidden)  # only those the first model was sure about
+    new = set(model.features.get_feature_names_out()) - set(plain.features.get_feature_names_out())
+    assert new  # words only the unlabelled texts have are in the vocabulary…
+    weighed = [n for n in new if np.abs(model._coef[:, list(model._names).index(n)]).max() > 0]
+    assert weighed  # …and some of them weigh for a category, learned from the pseudo-labelled texts
+    matrix = model.transform(hidden)  # the same numpy probabilities as sklearn's
+    np.testing.assert_allclose(model.predict_proba(matrix), model.classifier.predict_proba(matrix), atol=1e-12)
+    assert all(p.evidence[p.label] is not None for p in model.predict_many(hidden[:5]))
+    again = TextModel.train(labelled, labels[:200], unlabelled=hidden)
+    assert [p.ranked for p in again.predict_many(hidden[:5])] == [p.ranked for p in model.predict_many(hidden[:5])]
+
+
+def test_training_uses_the_texts_of_tickets_nobody_categorised(world, settled, make_ticket):
+    from triage.engine import unlabelled_texts
+
+    make_ticket(title="园区专线跳闸", description="园区专线昨夜跳闸，变压器受损。")
+    texts = unlabelled_texts()
+    assert any("园区专线跳闸" in t for t in texts)
+    assert not any(title in t for t in texts for title, _d in ENERGY + LAND)  # settled ones are labelled
+    train_model()
+    _version, model = current_model()
+    assert model.unlabelled == len(texts)
+    assert "chars__专线" in set(model.features.get_feature_names_out())  # only the unlabelled ticket has it
+
+
 def test_pending_tickets_get_fresh_suggestions_after_retraining(world, settled, make_ticket):
     waiting = make_ticket(Status.PENDING_DISPATCH)  # parked before any model existed: no suggestions
     assert waiting.triage_suggestions == {}
