@@ -99,6 +99,14 @@ def ladder(yellow_at: datetime, due_at: datetime, calendar: WorkingCalendar) -> 
     return [yellow_at, due_at, *(calendar.add_working_days(due_at, days) for days in LADDER_DAYS_AFTER_DUE)]
 
 
+def current_step(steps: list[datetime], now: datetime, *, taken: int) -> int | None:
+    """The ladder step to take at `now`: the latest one due that is not taken yet (None: none is due). A
+    ticket the sweeper meets late (a start-up after a stop, a ticket overdue for months) gets its current step
+    once, not a replay of every step it passed: no 70 % reminder for a ticket overdue since September."""
+    due = [i for i, at in enumerate(steps) if i >= taken and at <= now]
+    return due[-1] if due else None
+
+
 def light_at(now: datetime, *, yellow_at: datetime | None, due_at: datetime | None) -> Light | None:
     if due_at is None:
         return None

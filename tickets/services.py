@@ -754,12 +754,18 @@ def _escalate(ctx: Context) -> Outcome:
     ticket = ctx.ticket
     if ticket.next_escalation_at is None or ctx.now < ticket.next_escalation_at:
         raise InvalidState(_("尚未到升级督办时间。"), code="not_due")
-    name, level, audience = LADDER[ticket.escalation_step]
+    steps = policies.ladder(ticket.yellow_at, ticket.due_at, ctx.calendar)
+    step = policies.current_step(steps, ctx.now, taken=ticket.escalation_step)
+    if step is None:  # the stored time was ahead of the ladder's (a changed calendar): take the next one
+        step = ticket.escalation_step
+    name, level, audience = LADDER[step]
     data = {"step": name, "due_at": ticket.due_at.isoformat()}
+    if step > ticket.escalation_step:  # met late: the steps passed meanwhile are not replayed
+        data["skipped"] = [skipped for skipped, _level, _audience in LADDER[ticket.escalation_step : step]]
     if level and SUPERVISION_ORDER.index(level) > SUPERVISION_ORDER.index(ticket.supervision_level):
         data["supervision"] = {"from": ticket.supervision_level, "to": level}
         ticket.supervision_level = level
-    ticket.escalation_step += 1
+    ticket.escalation_step = step + 1
     ticket.next_escalation_at = _next_escalation(ticket, ctx.calendar)
     notify.escalation(ticket, step=name, audience=audience)
     return Outcome(note=notify.ESCALATION_NOTES[name], data=data, public=False)
