@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +28,11 @@ class Limit:
 
 
 RETURN_WINDOW = Limit(days=1)
+
+
+def dispatch_limit() -> Limit:
+    """How long a ticket may wait in 待派单 for a dispatcher (setting QIHU["DISPATCH_DAYS"], working days)."""
+    return Limit(days=settings.QIHU["DISPATCH_DAYS"])
 
 
 @dataclass(frozen=True)

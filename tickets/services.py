@@ -417,6 +417,14 @@ def _start_stage(ticket: Ticket, *, start: datetime, deadline: datetime | None, 
     ticket.next_escalation_at = ticket.yellow_at
 
 
+def _await_dispatch(ctx: Context) -> None:
+    """The ticket waits in 待派单: the dispatch clock runs (policies.dispatch_limit), shown by its light. The
+    ladder is the departments' (reminders to handlers, cards to heads): not run on the dispatch desk's clock."""
+    deadline = policies.dispatch_limit().deadline(ctx.now, ctx.calendar)
+    _start_stage(ctx.ticket, start=ctx.now, deadline=deadline, calendar=ctx.calendar)
+    ctx.ticket.next_escalation_at = None
+
+
 def _next_escalation(ticket: Ticket, calendar: WorkingCalendar):
     """When the running stage's next ladder step falls due (None: the ladder is done)."""
     steps = policies.ladder(ticket.yellow_at, ticket.due_at, calendar)
@@ -469,6 +477,8 @@ def _triage(ctx: Context, *, outcome: str, lead=None, assisting=(), note: str = 
     data = {"outcome": outcome, "category": ticket.category.code if ticket.category else None}
     if outcome == Status.ASSIGNED:
         data |= _dispatch_to(ctx, lead, list(assisting))
+    elif outcome == Status.PENDING_DISPATCH:
+        _await_dispatch(ctx)
     elif outcome == Status.REJECTED:
         ticket.rejection_reason = note
     return Outcome(to_status=outcome, note=note, data=data)
@@ -526,7 +536,7 @@ def _return(ctx: Context, *, reason: str = "") -> Outcome:
     data = {"department": ticket.lead_department.code}
     ticket.lead_department = None
     ticket.return_count += 1
-    _start_stage(ticket, start=ctx.now, deadline=None, calendar=ctx.calendar)
+    _await_dispatch(ctx)
     return Outcome(to_status=Status.PENDING_DISPATCH, note=reason, data=data)
 
 

@@ -36,8 +36,10 @@ def test_preview_of_one_kind_and_of_roles_without_a_digest(world, week_history, 
     client.force_login(world.supervisor)
     html = client.get("/digests/preview/", {"week": "2026-11-02", "kind": "city"}).content.decode()
     assert "全市简报" in html and "部门简报</h2>" not in html
-    client.force_login(world.handler)
-    assert "您的角色没有每周简报" in client.get("/digests/preview/").content.decode()
+    client.force_login(world.handler)  # no digest: not in the menu, and the page is the site's 403 (issue 15)
+    refused = client.get("/digests/preview/")
+    assert refused.status_code == 403 and "每周简报发给部门负责人、链长和督办员" in refused.content.decode()
+    assert 'href="/digests/preview/"' not in client.get("/dashboard/").content.decode()
     client.force_login(world.company_user)
     assert client.get("/digests/preview/").status_code == 403
     assert client.get("/digests/settings/").status_code == 403
