@@ -151,3 +151,23 @@ def test_problem_pages_refuse_in_words_and_the_api_keeps_working(world, make_tic
     client.force_login(world.dispatcher)
     assert client.post(f"/problems/{problem.pk}/dismiss/", {"note": "不是共性问题"}).status_code == 302
     assert api(world.dispatcher).get(f"/api/v1/problems/{problem.pk}/").json()["status"] == "dismissed"
+
+
+def test_a_chain_leader_splits_and_merges_problems_in_pages(world, make_ticket, client):
+    from problems.models import Problem, ProblemMember, ProblemStatus
+
+    tickets = [make_ticket(Status.ACCEPTED) for _ in range(3)]
+    problem = Problem.objects.create(title="用电报装难", chain=world.chain)
+    ProblemMember.objects.bulk_create([ProblemMember(problem=problem, ticket=t) for t in tickets])
+    client.force_login(world.chain_leader)
+    page = client.get(f"/problems/{problem.pk}/").content.decode()
+    assert f'name="tickets" value="{tickets[2].pk}" form="split-form"' in page  # the members' boxes
+    assert client.post(f"/problems/{problem.pk}/split/", {"note": "x"}).status_code == 400  # none ticked
+    moved = client.post(f"/problems/{problem.pk}/split/", {"tickets": [tickets[2].pk], "note": "另一个问题"})
+    new = Problem.objects.exclude(pk=problem.pk).get()
+    assert moved["Location"] == f"/problems/{new.pk}/"
+    assert list(new.members.values_list("ticket_id", flat=True)) == [tickets[2].pk]
+    merged = client.post(f"/problems/{new.pk}/merge/", {"into": problem.pk})
+    assert merged["Location"] == f"/problems/{problem.pk}/"
+    assert Problem.objects.get(pk=new.pk).status == ProblemStatus.MERGED
+    assert problem.members.count() == 3
