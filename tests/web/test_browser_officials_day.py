@@ -80,12 +80,12 @@ def test_a_supervisor_reopens_and_raises_a_red_card_both_shown(world, make_ticke
     page = login(browser, live_server.url, "duban")
     assert page.url.endswith("/workbench/") and menu(page) == ["工作台", "统计", "每周简报"]
     page.goto(f"{live_server.url}/tickets/{ticket.pk}/")
-    assert page.locator("form[data-action=decide-extension]").count() == 0  # no request, nothing to decide
     assert page.locator(".reply[data-stands=yes]").count() == 1
     page.locator("details:has(form[data-action=reopen]) summary").click()
     page.fill("form[data-action=reopen] textarea[name=note]", "企业反映问题仍未解决，重新办理")
     page.click("form[data-action=reopen] button[type=submit]")
     assert page.inner_text("#status") == "办理中"
+    assert page.locator("form[data-action=decide-extension]").count() == 0  # in handling, but nothing requested
     old = page.locator(".reply")
     assert old.count() == 1 and old.get_attribute("data-stands") == "no"
     assert "历史答复" in old.inner_text() and "仅作记录" in old.inner_text()
