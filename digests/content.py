@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from companies.models import IndustryChain
 from departments.models import Department
 from problems.models import LIVE_STATUSES, Problem
+from problems.selectors import RISING, chain_problems_q, chains_concerned
 from sla.calendar import CITY_TZ
 from tickets import figures
 from tickets.models import Assignment, Status, Ticket, TicketEvent, ticket_number
@@ -247,16 +248,20 @@ def _chain_sections(week: Week, only: set[int] | None) -> dict[int, ChainSection
                            company_total=0, ticket_total=0)
         for c in chains
     }  # fmt: skip
-    # New: found during the week; growing: more members in the last four weeks than in the four before.
-    problems = Problem.objects.filter(chain_id__in=sections, status__in=LIVE_STATUSES).filter(
-        Q(created_at__gte=week.since, created_at__lt=week.until) | Q(recent_count__gt=F("previous_count"))
+    # The chain's problems as its workspace lists them (problems.selectors): new, found during the week;
+    # growing, more members in the last four weeks than in the four before.
+    problems = Problem.objects.filter(chain_problems_q(sections)).filter(
+        Q(created_at__gte=week.since, created_at__lt=week.until) | RISING
     )
-    for problem in problems.filter(created_at__lt=week.until).order_by("-heat", "pk"):  # hottest first
-        section = sections[problem.chain_id]
+    found = list(problems.filter(created_at__lt=week.until).order_by("-heat", "pk"))  # hottest first
+    concerned = chains_concerned(found, sections)
+    for problem in found:
         found_this_week = problem.created_at >= week.since
-        listing = section.new_problems if found_this_week else section.growing_problems
-        if len(listing) < LIST_LIMIT:
-            listing.append(problem)
+        for chain_id in sorted(concerned[problem.pk]):
+            section = sections[chain_id]
+            listing = section.new_problems if found_this_week else section.growing_problems
+            if len(listing) < LIST_LIMIT:
+                listing.append(problem)
     # One pass over the week's tickets of these chains: by category and by company.
     categories: dict[int, Counter] = defaultdict(Counter)
     companies: dict[int, Counter] = defaultdict(Counter)

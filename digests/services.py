@@ -51,6 +51,12 @@ class Recipient:
         )
 
 
+def has_digest(access) -> bool:
+    """Whether the user's roles give them a digest: the same roles `digest_recipients` reads (heads, chain
+    leaders, supervisors), from their standing read once per request (tickets.access)."""
+    return bool(access.head_of or access.chain_ids or Role.SUPERVISOR in access.global_roles)
+
+
 def digest_recipients(*, users: list[User] | None = None, subscriptions: bool = True) -> list[Recipient]:
     """Everyone with a digest, by role (DESIGN.md §7): heads their departments, chain leaders their chains,
     supervisors the city. `subscriptions`: leave out the kinds each person opted out of."""

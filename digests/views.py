@@ -4,12 +4,11 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from common.dates import day_from
-from tickets.access import access_for
+from tickets.web.menu import require_page
 
 from . import services
 from .content import Week, previous_week
@@ -19,15 +18,9 @@ from .models import DigestSubscription, Kind
 WEEK = timedelta(days=7)
 
 
-def _officials_only(user) -> None:
-    access = access_for(user)
-    if not (access.department_ids or access.global_roles or access.chain_ids or access.sees_all):
-        raise PermissionDenied(_("只有政府部门用户可以查看简报。"))
-
-
 @login_required
 def preview(request):
-    _officials_only(request.user)
+    require_page(request.user, "digests-preview")
     try:
         week_start = day_from(request.GET.get("week")) or previous_week()
     except ValueError:  # malformed: last week's, as by default (out of range is a 400: InvalidInput)
@@ -47,7 +40,7 @@ def preview(request):
 
 @login_required
 def subscription(request):
-    _officials_only(request.user)
+    require_page(request.user, "digests-preview")
     (recipient,) = services.digest_recipients(users=[request.user], subscriptions=False) or [None]
     kinds = recipient.kinds if recipient else []
     current = DigestSubscription.objects.filter(user=request.user).first()

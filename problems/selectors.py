@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from tickets.access import Access
 from tickets.models import ticket_number
 
-from .models import Problem, ProblemMember
+from .models import LIVE_STATUSES, Problem, ProblemMember
 from .services import visible_q
 
 
@@ -16,6 +19,32 @@ def problem_list(*, access: Access, status: list[str] | None = None) -> QuerySet
     if status:
         rows = rows.filter(status__in=status)
     return rows
+
+
+# -- a chain's problems: one definition for the chain workspace and the chain leaders' weekly digest --------
+def chain_problems_q(chain_ids: Iterable[int]) -> Q:
+    """Live problems (candidate, confirmed, answered) that concern these chains: the problem's own chain, or a
+    member ticket of the chain (a problem spanning several chains, or detected without one, concerns each)."""
+    chain_ids = list(chain_ids)
+    members = ProblemMember.objects.filter(ticket__chain_id__in=chain_ids).values("problem_id")
+    return Q(status__in=LIVE_STATUSES) & (Q(chain_id__in=chain_ids) | Q(pk__in=members))
+
+
+def chains_concerned(problems: list[Problem], chain_ids: Iterable[int]) -> dict[int, set[int]]:
+    """For each problem, which of these chains it concerns (by `chain_problems_q`'s rule), in one query."""
+    chain_ids = set(chain_ids)
+    concerned: dict[int, set[int]] = defaultdict(set)
+    for problem in problems:
+        if problem.chain_id in chain_ids:
+            concerned[problem.pk].add(problem.chain_id)
+    rows = ProblemMember.objects.filter(problem__in=problems, ticket__chain_id__in=chain_ids)
+    for problem_id, chain_id in rows.values_list("problem_id", "ticket__chain_id").distinct():
+        concerned[problem_id].add(chain_id)
+    return concerned
+
+
+# Growing (上升, `Problem.trend` "rising"): more member tickets in the last four weeks than in the four before.
+RISING = Q(recent_count__gt=F("previous_count"))
 
 
 def problem_detail(*, problem: Problem) -> Problem:

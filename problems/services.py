@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -24,6 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from scipy.sparse import vstack as sparse_vstack
 
 from accounts.roles import Role
@@ -438,17 +440,38 @@ def problem_get(*, access: Access, problem_id: int, for_update: bool = False) ->
         raise NotFound(_("未找到该共性问题。")) from None
 
 
-def _checked(
-    actor, problem_id: int, allowed: tuple[str, ...], *, label: str, answer: bool = False
-) -> tuple[Problem, Access]:
+@dataclass(frozen=True)
+class Decision:
+    label: str
+    statuses: tuple[str, ...]  # the problem's statuses that allow it
+    may: Callable[[Access, Problem], bool]  # who may take it
+
+
+# The officials' decisions on a problem: what the services check and what pages offer (`offered_decisions`).
+DECISIONS = {
+    "confirm": Decision(gettext_lazy("确认"), (ProblemStatus.CANDIDATE, ProblemStatus.CONFIRMED), _may_decide),
+    "merge": Decision(gettext_lazy("合并"), LIVE_STATUSES, _may_decide),
+    "split": Decision(gettext_lazy("拆分"), (ProblemStatus.CANDIDATE, ProblemStatus.CONFIRMED), _may_decide),
+    "dismiss": Decision(gettext_lazy("排除"), (ProblemStatus.CANDIDATE, ProblemStatus.CONFIRMED), _may_decide),
+    "answer": Decision(gettext_lazy("答复"), (ProblemStatus.CONFIRMED, ProblemStatus.ANSWERED), _may_answer),
+}
+
+
+def offered_decisions(*, access: Access, problem: Problem) -> list[str]:
+    """The decisions this user could take on the problem now, in the table's order: a page offers these only."""
+    return [name for name, d in DECISIONS.items() if problem.status in d.statuses and d.may(access, problem)]
+
+
+def _checked(actor, problem_id: int, decision: str) -> tuple[Problem, Access]:
+    spec = DECISIONS[decision]
     access = access_for(actor)
     problem = problem_get(access=access, problem_id=problem_id, for_update=True)
-    if not (_may_answer if answer else _may_decide)(access, problem):
-        raise NotPermitted(_("您的身份不能对该共性问题执行“%(action)s”。") % {"action": label})
-    if problem.status not in allowed:
+    if not spec.may(access, problem):
+        raise NotPermitted(_("您的身份不能对该共性问题执行“%(action)s”。") % {"action": spec.label})
+    if problem.status not in spec.statuses:
         raise InvalidState(
             _("共性问题当前状态为“%(status)s”，不能执行“%(action)s”。")
-            % {"status": problem.get_status_display(), "action": label}
+            % {"status": problem.get_status_display(), "action": spec.label}
         )
     return problem, access
 
@@ -470,9 +493,7 @@ def problem_confirm(
 ) -> Problem:  # fmt: skip
     """确认: a candidate becomes a problem with an owner and a due date (a confirmed one can be re-assigned)."""
     with transaction.atomic():
-        problem, _access = _checked(
-            actor, problem_id, (ProblemStatus.CANDIDATE, ProblemStatus.CONFIRMED), label=_("确认")
-        )
+        problem, _access = _checked(actor, problem_id, "confirm")
         if owner_kind not in OwnerKind.values:
             raise DomainError(_("牵头方类型无效。"), code="invalid_owner")
         if owner_kind == OwnerKind.JOINT_MEETING:
@@ -498,9 +519,7 @@ def problem_confirm(
 def problem_dismiss(*, actor, problem_id: int, note: str = "") -> Problem:
     """排除: not a common problem; its tickets do not come back as a candidate by themselves."""
     with transaction.atomic():
-        problem, _access = _checked(
-            actor, problem_id, (ProblemStatus.CANDIDATE, ProblemStatus.CONFIRMED), label=_("排除")
-        )
+        problem, _access = _checked(actor, problem_id, "dismiss")
         if not note.strip():
             raise DomainError(_("排除须说明理由。"), code="required")
         problem.status = ProblemStatus.DISMISSED
@@ -518,7 +537,7 @@ def problem_merge(*, actor, problem_id: int, into_id: int, note: str = "") -> Pr
         first, second = sorted((problem_id, into_id))
         locked = {}
         for pk in (first, second):
-            locked[pk], _access = _checked(actor, pk, LIVE_STATUSES, label=_("合并"))
+            locked[pk], _access = _checked(actor, pk, "merge")
         problem, into = locked[problem_id], locked[into_id]
         moved = list(
             problem.members.exclude(ticket_id__in=into.members.values("ticket_id")).values_list("ticket_id", flat=True)
@@ -539,9 +558,7 @@ def problem_merge(*, actor, problem_id: int, into_id: int, note: str = "") -> Pr
 def problem_split(*, actor, problem_id: int, ticket_ids: list[int], note: str = "") -> Problem:
     """拆分: move some tickets out into a new candidate problem; returns the new one."""
     with transaction.atomic():
-        problem, _access = _checked(
-            actor, problem_id, (ProblemStatus.CANDIDATE, ProblemStatus.CONFIRMED), label=_("拆分")
-        )
+        problem, _access = _checked(actor, problem_id, "split")
         members = set(problem.members.values_list("ticket_id", flat=True))
         moving = set(ticket_ids)
         if not moving or not moving <= members:
@@ -583,9 +600,7 @@ def problem_answer(
     if result not in Reply.Result.values:
         raise DomainError(_("办理结果无效。"), code="invalid_result")
     with transaction.atomic():
-        problem, _access = _checked(
-            actor, problem_id, (ProblemStatus.CONFIRMED, ProblemStatus.ANSWERED), label=_("答复"), answer=True
-        )
+        problem, _access = _checked(actor, problem_id, "answer")
         problem.status = ProblemStatus.ANSWERED
         _save(problem, ["status"])
         ticket_ids = list(problem.members.order_by("ticket_id").values_list("ticket_id", flat=True))

@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tickets.web.menu.menu",  # the pages the user's roles may open
             ],
         },
     },
@@ -297,6 +298,9 @@ QIHU = {
     "WORKDAY_HOURS": tuple(env.list("QIHU_WORKDAY_HOURS", default=["08:30", "17:30"])),
     # Request types left out of the rates of DESIGN.md §7 (咨询 by default).
     "FIGURES_EXCLUDE_TYPES": env.list("QIHU_FIGURES_EXCLUDE_TYPES", default=["consult"]),
+    # A ticket waiting in 待派单 (triage not confident, or returned) is dispatched within this many working days
+    # (sla.policies.dispatch_limit); its light turns yellow at 70 %, red when late (DESIGN.md §4).
+    "DISPATCH_DAYS": env.int("QIHU_DISPATCH_DAYS", default=1),
     # Links in e-mails point here.
     "SITE_URL": env.str("QIHU_SITE_URL", default="http://localhost:8000"),
     # A submitted ticket untouched this long is re-enqueued by the sweeper.

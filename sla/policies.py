@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +28,11 @@ class Limit:
 
 
 RETURN_WINDOW = Limit(days=1)
+
+
+def dispatch_limit() -> Limit:
+    """How long a ticket may wait in 待派单 for a dispatcher (setting QIHU["DISPATCH_DAYS"], working days)."""
+    return Limit(days=settings.QIHU["DISPATCH_DAYS"])
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,14 @@ LADDER_DAYS_AFTER_DUE = (2, 5)
 def ladder(yellow_at: datetime, due_at: datetime, calendar: WorkingCalendar) -> list[datetime]:
     """When each step of the ladder falls due for a stage."""
     return [yellow_at, due_at, *(calendar.add_working_days(due_at, days) for days in LADDER_DAYS_AFTER_DUE)]
+
+
+def current_step(steps: list[datetime], now: datetime, *, taken: int) -> int | None:
+    """The ladder step to take at `now`: the latest one due that is not taken yet (None: none is due). A
+    ticket the sweeper meets late (a start-up after a stop, a ticket overdue for months) gets its current step
+    once, not a replay of every step it passed: no 70 % reminder for a ticket overdue since September."""
+    due = [i for i, at in enumerate(steps) if i >= taken and at <= now]
+    return due[-1] if due else None
 
 
 def light_at(now: datetime, *, yellow_at: datetime | None, due_at: datetime | None) -> Light | None:

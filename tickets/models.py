@@ -4,12 +4,15 @@
 table in `tickets.transitions`; a check constraint keeps the column to the known values.
 """
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.ids import MAX_ID
 from sla.calendar import CITY_TZ
 from sla.policies import light_at
 
@@ -237,7 +240,17 @@ def ticket_number(ticket_id: int, created_at) -> str:
     return f"QH{created_at.astimezone(CITY_TZ):%Y%m%d}-{ticket_id}"
 
 
-LIT = frozenset({Status.ASSIGNED, Status.ACCEPTED, Status.ON_HOLD})
+NUMBER = re.compile(r"QH(?P<date>\d{8})-(?P<id>[1-9]\d{0,18})")
+
+
+def ticket_id_from_number(text: str) -> int | None:
+    """The id a ticket number names (QH20261123-42 → 42; spaces and case forgiven), or None if it is not one.
+    Whether a ticket of that number exists (its filing date agreeing) is for the caller to check."""
+    found = NUMBER.fullmatch(text.strip().upper())
+    return int(found["id"]) if found and int(found["id"]) <= MAX_ID else None
+
+
+LIT = frozenset({Status.PENDING_DISPATCH, Status.ASSIGNED, Status.ACCEPTED, Status.ON_HOLD})
 
 
 def ticket_light(status: str, hold_started_at, yellow_at, due_at, now=None):

@@ -25,12 +25,15 @@ from .models import (
     Comment,
     ExtensionStatus,
     QueueEntry,
+    Reply,
     Status,
     Ticket,
     TicketEvent,
 )
+from .transitions import BEFORE_REPLY
 
-CLOCKED = (Status.ASSIGNED, Status.ACCEPTED)  # the clock runs now; on hold it is frozen at the pause
+# The clock runs now (waiting for dispatch, to be accepted, being handled); on hold it is frozen at the pause.
+CLOCKED = (Status.PENDING_DISPATCH, Status.ASSIGNED, Status.ACCEPTED)
 LIST_RELATED = ("company", "category", "chain", "district", "lead_department")
 # What a queue row shows (the list serializer, the workbench row, the queue's export): the queue loads only
 # these columns, not the description, triage data or the related rows' long texts (DESIGN.md §11).
@@ -461,3 +464,30 @@ def similar_requests(*, company_id: int, text: str, now: datetime, limit: int = 
     ]
     found = sorted((pair for pair in scored if pair[1] >= SIMILAR_WHILE_TYPING), key=lambda pair: -pair[1])
     return found[:limit]
+
+
+# -- what a ticket page shows (issue 15) ---------------------------------------------------------------------
+def dispatch_initial(ticket: Ticket) -> dict:
+    """What the dispatch form starts from: triage's first suggestion, less every department that returned the
+    ticket as not its own (the dispatcher may still choose one, and that decision is final; the form never
+    proposes it). Read off the page's prefetched assignments."""
+    returned = {
+        a.department.code
+        for a in ticket.assignments.all()
+        if a.role == Assignment.Role.LEAD and a.state == Assignment.State.RETURNED
+    }
+    suggested = (ticket.triage_suggestions.get("routes") or [{}])[0]
+    lead = (suggested.get("lead") or {}).get("code")
+    return {
+        "lead": None if lead in returned else lead,
+        "assisting": [a["code"] for a in suggested.get("assisting", []) if a["code"] not in returned],
+        "category": suggested.get("category"),
+    }
+
+
+def replies_with_standing(ticket: Ticket) -> list[tuple[Reply, bool]]:
+    """The ticket's replies, each with whether it still stands: only the latest does, and none while the ticket
+    is being handled again after 重办 (an earlier answer is history, not the current one)."""
+    replies = list(ticket.replies.all())
+    handled_again = ticket.status in BEFORE_REPLY
+    return [(reply, i == len(replies) - 1 and not handled_again) for i, reply in enumerate(replies)]

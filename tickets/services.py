@@ -419,6 +419,14 @@ def _start_stage(ticket: Ticket, *, start: datetime, deadline: datetime | None, 
     ticket.next_escalation_at = ticket.yellow_at
 
 
+def _await_dispatch(ctx: Context) -> None:
+    """The ticket waits in 待派单: the dispatch clock runs (policies.dispatch_limit), shown by its light. The
+    ladder is the departments' (reminders to handlers, cards to heads): not run on the dispatch desk's clock."""
+    deadline = policies.dispatch_limit().deadline(ctx.now, ctx.calendar)
+    _start_stage(ctx.ticket, start=ctx.now, deadline=deadline, calendar=ctx.calendar)
+    ctx.ticket.next_escalation_at = None
+
+
 def _next_escalation(ticket: Ticket, calendar: WorkingCalendar):
     """When the running stage's next ladder step falls due (None: the ladder is done)."""
     steps = policies.ladder(ticket.yellow_at, ticket.due_at, calendar)
@@ -471,6 +479,8 @@ def _triage(ctx: Context, *, outcome: str, lead=None, assisting=(), note: str = 
     data = {"outcome": outcome, "category": ticket.category.code if ticket.category else None}
     if outcome == Status.ASSIGNED:
         data |= _dispatch_to(ctx, lead, list(assisting))
+    elif outcome == Status.PENDING_DISPATCH:
+        _await_dispatch(ctx)
     elif outcome == Status.REJECTED:
         ticket.rejection_reason = note
     return Outcome(to_status=outcome, note=note, data=data)
@@ -528,7 +538,7 @@ def _return(ctx: Context, *, reason: str = "") -> Outcome:
     data = {"department": ticket.lead_department.code}
     ticket.lead_department = None
     ticket.return_count += 1
-    _start_stage(ticket, start=ctx.now, deadline=None, calendar=ctx.calendar)
+    _await_dispatch(ctx)
     return Outcome(to_status=Status.PENDING_DISPATCH, note=reason, data=data)
 
 
@@ -756,12 +766,18 @@ def _escalate(ctx: Context) -> Outcome:
     ticket = ctx.ticket
     if ticket.next_escalation_at is None or ctx.now < ticket.next_escalation_at:
         raise InvalidState(_("尚未到升级督办时间。"), code="not_due")
-    name, level, audience = LADDER[ticket.escalation_step]
+    steps = policies.ladder(ticket.yellow_at, ticket.due_at, ctx.calendar)
+    step = policies.current_step(steps, ctx.now, taken=ticket.escalation_step)
+    if step is None:  # the stored time was ahead of the ladder's (a changed calendar): take the next one
+        step = ticket.escalation_step
+    name, level, audience = LADDER[step]
     data = {"step": name, "due_at": ticket.due_at.isoformat()}
+    if step > ticket.escalation_step:  # met late: the steps passed meanwhile are not replayed
+        data["skipped"] = [skipped for skipped, _level, _audience in LADDER[ticket.escalation_step : step]]
     if level and SUPERVISION_ORDER.index(level) > SUPERVISION_ORDER.index(ticket.supervision_level):
         data["supervision"] = {"from": ticket.supervision_level, "to": level}
         ticket.supervision_level = level
-    ticket.escalation_step += 1
+    ticket.escalation_step = step + 1
     ticket.next_escalation_at = _next_escalation(ticket, ctx.calendar)
     notify.escalation(ticket, step=name, audience=audience)
     return Outcome(note=notify.ESCALATION_NOTES[name], data=data, public=False)

@@ -13,6 +13,7 @@ from PIL import Image
 from digests import charts
 from digests.content import previous_week
 from digests.models import DigestSubscription
+from tickets.models import Status
 
 from ..conftest import ROOT
 from .conftest import CITY, SCRIPT_TITLE
@@ -36,8 +37,10 @@ def test_preview_of_one_kind_and_of_roles_without_a_digest(world, week_history, 
     client.force_login(world.supervisor)
     html = client.get("/digests/preview/", {"week": "2026-11-02", "kind": "city"}).content.decode()
     assert "全市简报" in html and "部门简报</h2>" not in html
-    client.force_login(world.handler)
-    assert "您的角色没有每周简报" in client.get("/digests/preview/").content.decode()
+    client.force_login(world.handler)  # no digest: not in the menu, and the page is the site's 403 (issue 15)
+    refused = client.get("/digests/preview/")
+    assert refused.status_code == 403 and "每周简报发给部门负责人、链长和督办员" in refused.content.decode()
+    assert 'href="/digests/preview/"' not in client.get("/dashboard/").content.decode()
     client.force_login(world.company_user)
     assert client.get("/digests/preview/").status_code == 403
     assert client.get("/digests/settings/").status_code == 403
@@ -102,3 +105,23 @@ def test_a_cjk_font_installed_after_matplotlib_listed_the_fonts_is_found(tmp_pat
     assert "CJK" in run("from digests import charts; print(charts.cjk_font())")
     # the list on disk is mended: the next process knows the font without looking
     assert any("CJK" in font["name"] for font in json.loads(cache_file.read_text())["ttflist"])
+
+
+def test_a_week_without_evaluations_shows_dashes_not_zero_percent(world, make_ticket, client):
+    """Issue 15: nothing evaluated is no rate at all ("—"), never 0 % resolution or satisfaction."""
+    import re
+
+    from accounts.roles import Role
+    from tests.factories import member
+
+    from .conftest import at
+
+    with at(2026, 11, 2, 9, 0):
+        make_ticket(Status.ACCEPTED)
+    member(world.supervisor, world.lead, Role.DEPT_HEAD)
+    client.force_login(world.supervisor)
+    html = client.get("/digests/preview/", {"week": "2026-11-02"}).content.decode()
+    cells = dict(re.findall(r"<tr><td[^>]*>([^<]+)</td><td[^>]*>([^<]+)</td>", html))
+    assert cells["响应率"] == "100%" and cells["解决率"] == "—" and cells["满意率"] == "—"
+    tiers = re.search(r'class="tiers">(.*?)</table>', html, re.S).group(1)
+    assert ">0%<" not in tiers and ">—<" in tiers

@@ -1,7 +1,7 @@
 """The escalation ladder over a frozen clock, with e-mails received by a real SMTP server."""
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -156,3 +156,39 @@ def test_set_holidays_enters_next_years_schedule(db):
     calendar = current_calendar()
     assert not calendar.is_working_day(datetime(2027, 1, 1).date())
     assert calendar.is_working_day(datetime(2027, 1, 9).date())  # a Saturday made a working day
+
+
+@pytest.mark.django_db(transaction=True)  # the task closes its connection when it ends, as in the worker
+def test_a_stale_ticket_gets_its_current_step_once_not_a_replay(world, make_ticket, settings):
+    """Issue 15: right after start-up the ladder fired four steps in four minutes, the 70 % reminder included,
+    for a ticket overdue since September. Beat's task, minute after minute: one step, the current one."""
+    from tickets.tasks import sla_sweep_task
+
+    beat = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert beat["tickets.sla_sweep"] == timedelta(minutes=1)  # what beat runs
+    with at(2026, 9, 7, 10, 0):  # Monday; 5 working days → Monday 14 September 17:30
+        ticket = make_ticket(Status.ACCEPTED)
+    for minute in range(4):  # the sweeper's first four runs after a start-up in November
+        with at(2026, 11, 23, 9, minute):
+            assert sla_sweep_task.apply().get() == (1 if minute == 0 else 0)
+    ticket.refresh_from_db()
+    assert ticket.supervision_level == "red_card"
+    (event,) = TicketEvent.objects.filter(ticket=ticket, action="escalate")
+    assert event.data["step"] == "red_card" and event.data["skipped"] == ["reminder", "overdue", "yellow_card"]
+    (email,) = OutgoingEmail.objects.all()
+    assert "红牌督办" in email.subject
+    assert ticket.next_escalation_at is None
+
+
+def test_a_ticket_met_between_steps_gets_that_step_and_the_next_on_time(world, make_ticket):
+    with at(2026, 11, 23, 10, 0):
+        ticket = make_ticket(Status.ACCEPTED)  # yellow 27 Nov 10:45, due 30 Nov 17:30, yellow card 2 Dec 17:30
+    with at(2026, 12, 1, 9, 0):  # overdue, the reminder missed: the overdue notice only
+        assert sla_sweep() == 1
+        assert sla_sweep() == 0
+    assert [e.data["step"] for e in TicketEvent.objects.filter(ticket=ticket, action="escalate")] == ["overdue"]
+    with at(2026, 12, 2, 17, 31):
+        assert sla_sweep() == 1
+    ticket.refresh_from_db()
+    assert ticket.supervision_level == "yellow_card"
+    assert "skipped" not in ticket.events.filter(action="escalate").last().data

@@ -17,7 +17,7 @@ from triage.models import Category
 
 from ..access import access_for, contact_for, mask_name, mask_phone, roles_for  # noqa: F401 (masks: re-exported)
 from ..attachments import limits_help
-from ..models import Evaluation, Reply, Status, Supervision, Ticket, ticket_light, ticket_number
+from ..models import Evaluation, Reply, Status, Supervision, Ticket, ticket_id_from_number, ticket_light, ticket_number
 from ..selectors import ROW_COLUMNS, code_name
 from ..services import offered_actions
 
@@ -161,8 +161,33 @@ class ProvideInfoInput(RequiredNoteInput):
     files = _files()
 
 
+@extend_schema_field({"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "example": "QH20261123-42"}]})
+class TicketRefField(serializers.Field):
+    """A ticket by the number people see (QH20261123-42) or by its id (the API's): the id."""
+
+    default_error_messages = {
+        "invalid": _("请填写诉求编号，如 QH20261123-42。"),
+        "unknown": _("没有编号为 {number} 的诉求。"),
+    }
+
+    def to_internal_value(self, data):
+        if (isinstance(data, int) and not isinstance(data, bool)) or (isinstance(data, str) and data.isdigit()):
+            return IdField().run_validation(data)  # an id, as the API always took it
+        text = str(data).strip().upper() if isinstance(data, str) else ""
+        ticket_id = ticket_id_from_number(text)
+        if ticket_id is None:
+            self.fail("invalid")
+        created_at = Ticket.objects.filter(pk=ticket_id).values_list("created_at", flat=True).first()
+        if created_at is None or ticket_number(ticket_id, created_at) != text:  # the filing date must agree too
+            self.fail("unknown", number=text)
+        return ticket_id
+
+    def to_representation(self, value):
+        return value
+
+
 class MergeInput(ActionInput):
-    primary = IdField(label=_("主件编号"))
+    primary = TicketRefField(label=_("主件编号"), help_text=_("主件的诉求编号，如 QH20261123-42"))
     note = _note()
 
     def to_internal_value(self, data):

@@ -11,13 +11,13 @@ from django.utils import timezone
 
 from companies.models import IndustryChain
 from lists.models import ListItem
-from problems.models import ProblemMember, ProblemStatus
-from problems.selectors import problem_list
+from problems.selectors import chain_problems_q, problem_list
 from problems.services import may_decide_for_chain
 
 from .. import figures, selectors
 from ..access import access_for
 from ..models import OPEN_STATUSES
+from .menu import require_page
 
 PERIOD = timedelta(days=90)
 
@@ -25,6 +25,7 @@ PERIOD = timedelta(days=90)
 @login_required
 def my_chain(request):
     """Chain leaders land on their (first) chain's workspace."""
+    require_page(request.user, "web-my-chain")
     chain = IndustryChain.objects.filter(pk__in=access_for(request.user).chain_ids).order_by("code").first()
     if chain is None:
         raise Http404
@@ -47,9 +48,7 @@ def chain_workspace(request, code: str):
         "tickets": selectors.ticket_list(access=access)
         .filter(chain=chain, status__in=OPEN_STATUSES, merged_into=None)
         .order_by("due_at", "id")[:30],
-        "problems": problem_list(access=access, status=[ProblemStatus.CANDIDATE, ProblemStatus.CONFIRMED])
-        .filter(Q(chain=chain) | Q(pk__in=ProblemMember.objects.filter(ticket__chain=chain).values("problem_id")))
-        .order_by("-heat", "-id")[:20],  # problems/heat.py
+        "problems": problem_list(access=access).filter(chain_problems_q([chain.pk])).order_by("-heat", "-id")[:20],
         "items": ListItem.objects.filter(chain=chain).select_related("owner").order_by("-created_at")[:20],
         "figures": (totals := figures.chain_figures(chain_id=chain.pk, start=now - PERIOD, end=now, now=now)),
         "rates": [(label, totals.rate(name)) for name, label in figures.RATES[:4]],

@@ -22,6 +22,7 @@ from common.errors import DomainError, InvalidInput, NotFound
 from common.excel import xlsx_response
 from common.ids import as_id
 from common.throttling import SubmitThrottle, throttle_posts
+from departments.selectors import grouped_by_kind
 from sla.policies import Light
 
 from .. import figures, selectors, services
@@ -31,6 +32,7 @@ from ..api.serializers import ACTION_INPUTS
 from ..models import Source, Status, Ticket, ticket_light, ticket_number
 from ..transitions import ACTIONS, opening_action
 from .forms import TicketForm
+from .menu import landing_url, require_page
 
 QUEUE_ROWS = 50
 QUEUE_STATUSES = {  # the statuses each kind of queue holds, for its filter
@@ -42,10 +44,11 @@ QUEUE_STATUSES = {  # the statuses each kind of queue holds, for its filter
 
 @login_required
 def home(request):
-    access = access_for(request.user)
-    if access.company_only:
-        return redirect("web-my-tickets")
-    return redirect("web-workbench")
+    """Each role lands on its main page: the first of its menu (tickets/web/menu.py)."""
+    url = landing_url(request.user)
+    if url is None:
+        raise PermissionDenied(_("您的账号尚未分配角色，请联系系统管理员。"))
+    return redirect(url)
 
 
 @login_required
@@ -116,12 +119,7 @@ def _ticket_page(request, pk: int, *, failed: Failed | None = None, status: int 
     except NotFound:
         raise Http404 from None
     roles = roles_for(access, ticket)
-    suggested = (ticket.triage_suggestions.get("routes") or [{}])[0]
-    initial = {  # a dispatcher starts from triage's first suggestion
-        "lead": (suggested.get("lead") or {}).get("code"),
-        "assisting": [a["code"] for a in suggested.get("assisting", [])],
-        "category": suggested.get("category"),
-    }
+    initial = selectors.dispatch_initial(ticket)  # a dispatcher starts from triage's first suggestion
     offered = services.offered_actions(ticket=ticket, access=access, roles=roles)
     opening = opening_action(offered, failed=failed.action if failed else None)
     actions = [_action_form(a, initial, roles, failed if failed and failed.action == a.name else None) for a in offered]
@@ -131,7 +129,7 @@ def _ticket_page(request, pk: int, *, failed: Failed | None = None, status: int 
     name, phone = contact_for(roles, ticket)
     context = {
         "ticket": ticket, "actions": actions, "public_only": public_only, "now": timezone.now(),
-        "contact": {"name": name, "phone": phone},
+        "contact": {"name": name, "phone": phone}, "replies": selectors.replies_with_standing(ticket),
     }  # fmt: skip
     if not public_only:
         context["suggestions"] = selectors.triage_panel(access, ticket)
@@ -170,6 +168,7 @@ def ticket_act(request, pk: int, action: str):
 def _queue(request, now, limit: int):
     """The caller's queue as the workbench shows it: (kind, filter set, rows in its order), for the page and
     its Excel export alike."""
+    require_page(request.user, "web-workbench")
     access = access_for(request.user)
     kind = selectors.queue_kind(access)
     filtered = TicketFilter(request.GET, queryset=selectors.ticket_queue(access=access, now=now))
@@ -238,13 +237,6 @@ def workbench_accept(request):
     return redirect(f"{reverse('web-workbench')}?{request.GET.urlencode()}")
 
 
-KIND_ORDER = {"city": 0, "county": 1, "service": 2, "chain_group": 3}
-
-
-def _departments(queryset) -> list[tuple[str, str]]:
-    return [(d.code, d.name) for d in sorted(queryset, key=lambda d: (KIND_ORDER.get(d.kind, 9), d.code))]
-
-
 def _action_form(action, initial: dict, roles: frozenset[str], failed: Failed | None) -> dict:
     """What a page needs to render an action's form, read off the API's input serializer (one validation). After a
     refusal (`failed`), the values typed and the errors by their fields."""
@@ -258,7 +250,7 @@ def _action_form(action, initial: dict, roles: frozenset[str], failed: Failed | 
             "name": name, "label": field.label or name, "required": field.required, "kind": "text",
             "initial": value if isinstance(value, list) else [value],
             "value": value[0] if isinstance(value, list) and value else value if isinstance(value, str) else "",
-            "errors": failed.errors.get(name, []) if failed else [],
+            "errors": failed.errors.get(name, []) if failed else [], "help": field.help_text,
         }  # fmt: skip
         if isinstance(field, serializers.BooleanField):
             # A question to answer (no default) is a yes/no pair with neither chosen; an option is a box.
@@ -268,10 +260,10 @@ def _action_form(action, initial: dict, roles: frozenset[str], failed: Failed | 
             spec |= {"kind": "files", "help": field.help_text, "lost": failed.lost_files if failed else []}
         elif isinstance(field, serializers.ChoiceField):
             spec |= {"kind": "select", "choices": list(field.choices.items())}
-        elif isinstance(field, serializers.ManyRelatedField):
-            spec |= {"kind": "multiple", "choices": _departments(field.child_relation.queryset)}
+        elif isinstance(field, serializers.ManyRelatedField):  # check boxes by kind, in a scrolling box
+            spec |= {"kind": "multiple", "groups": grouped_by_kind(field.child_relation.queryset)}
         elif isinstance(field, serializers.SlugRelatedField) and field.queryset.model.__name__ == "Department":
-            spec |= {"kind": "select", "choices": _departments(field.queryset)}
+            spec |= {"kind": "select", "groups": grouped_by_kind(field.queryset)}
         elif isinstance(field, serializers.SlugRelatedField):
             spec |= {"kind": "select", "choices": [(o.code, str(o)) for o in field.queryset]}
         elif isinstance(field, serializers.IntegerField):
@@ -310,9 +302,7 @@ def _period(request) -> tuple[date, date]:
 
 
 def _instants(request) -> tuple[date, date, datetime, datetime]:
-    access = access_for(request.user)
-    if not (access.department_ids or access.global_roles or access.sees_all):
-        raise PermissionDenied(_("只有政府部门用户可以查看统计。"))
+    require_page(request.user, "web-dashboard")
     start, end = _period(request)
     tz = timezone.get_current_timezone()
     return (
