@@ -42,6 +42,10 @@ def unlabelled_texts() -> list[str]:
     return [text_of(title, description) for title, description in rows][::-1]
 
 
+# A week of nightly versions, to go back to one by hand; not tens of megabytes more every night for ever.
+KEPT_VERSIONS = 7
+
+
 def train_model() -> TriageModel | None:
     """Train on every settled ticket (and the texts of the others, unlabelled) and store the result as the
     newest version (None: too little data)."""
@@ -51,6 +55,8 @@ def train_model() -> TriageModel | None:
         return None
     model = TextModel.train(texts, labels, keys, unlabelled=unlabelled_texts())
     version = TriageModel.objects.create(trained_on=len(texts), labels=model.labels, blob=model.dumps())
+    older = TriageModel.objects.order_by("-id").values_list("pk", flat=True)[KEPT_VERSIONS:]
+    TriageModel.objects.filter(pk__in=list(older)).delete()
     newest_version.clear()
     logger.info(
         "triage model v%s trained on %d tickets, %d categories; %d unlabelled texts, %d of them pseudo-labelled",

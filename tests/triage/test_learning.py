@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from tickets.models import CategorySource, Status, Ticket, TicketEvent
 from tickets.services import ticket_apply
-from triage.engine import current_model, train_model
+from triage.engine import KEPT_VERSIONS, current_model, train_model
 from triage.model import TextModel
-from triage.models import Category, RoutingRule
+from triage.models import Category, RoutingRule, TriageModel
 from triage.services import refresh_pending_suggestions, ticket_triage
 
 from ..conftest import api
@@ -42,6 +42,14 @@ def test_the_model_reloads_when_a_new_version_is_trained(settled):
     assert second.pk > first.pk
     version, reloaded = current_model()
     assert version == second.pk and reloaded is not model
+
+
+def test_only_the_newest_versions_are_kept(settled):
+    old = [TriageModel.objects.create(trained_on=1, labels=["x"], blob=b"old") for _ in range(KEPT_VERSIONS)]
+    newest = train_model()
+    kept = list(TriageModel.objects.order_by("-id").values_list("pk", flat=True))
+    assert kept == [newest.pk, *[v.pk for v in reversed(old)][: KEPT_VERSIONS - 1]]
+    assert current_model()[0] == newest.pk
 
 
 def test_a_dispatchers_correction_changes_the_next_prediction(world, settled, make_ticket):
