@@ -6,6 +6,8 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit import services as audit
+from audit.models import Action
 from common.parsers import JSONParser
 from common.throttling import LoginThrottle
 
@@ -19,8 +21,12 @@ class TokenLoginApi(ObtainAuthToken):
 
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return Response({"token": token_issue(user=serializer.validated_data["user"]).key})
+        serializer.is_valid(raise_exception=True)  # a failure is recorded by Django's user_login_failed signal
+        user = serializer.validated_data["user"]
+        token = token_issue(user=user)
+        # A token login does not go through django.contrib.auth.login(): its success is recorded here.
+        audit.record(Action.LOGIN_SUCCESS, request=request, user=user, details={"via": "api"})
+        return Response({"token": token.key})
 
 
 class TokenLogoutApi(APIView):
@@ -32,4 +38,5 @@ class TokenLogoutApi(APIView):
     )
     def post(self, request):
         tokens_revoke(user=request.user)
+        audit.record(Action.LOGOUT, request=request, user=request.user, details={"via": "api"})
         return Response(status=status.HTTP_204_NO_CONTENT)

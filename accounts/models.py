@@ -15,6 +15,9 @@ class User(AbstractUser):
         related_name="users",
     )
     phone = models.CharField(_("手机号"), max_length=30, blank=True)
+    # The auditor (三员分立): reads, searches and exports the audit log (/audit/) and nothing else. Not to be held
+    # with the superuser flag, staff or any other role: the audit page refuses such a user (audit/access.py).
+    is_auditor = models.BooleanField(_("审计员"), default=False)
 
     class Meta:
         verbose_name = _("用户")

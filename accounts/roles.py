@@ -12,6 +12,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("督办员")
     CHAIN_LEADER = "chain_leader", _("链长/专班")
     ADMIN = "admin", _("管理员")
+    AUDITOR = "auditor", _("审计员")  # a user flag (User.is_auditor), not a membership: audit/access.py
     SYSTEM = "system", _("系统")
 
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "notifications",
     "digests",
     "demo",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.AuditContextMiddleware",  # who and from where, for the audit records of signals
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -279,6 +281,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
     },
     # Common problems: the full detection over the rolling window, after the triage model's retraining.
+    # Audit records older than the retention (QIHU_AUDIT_RETENTION_DAYS, at least 180) go; the chain stays whole.
+    "nightly-purge-audit": {
+        "task": "audit.purge",
+        "schedule": crontab(hour=4, minute=15),
+    },
     "nightly-detect-common-problems": {
         "task": "problems.detect_all",
         "schedule": crontab(hour=3, minute=30),
@@ -314,6 +321,8 @@ QIHU = {
     "TOKEN_TTL": timedelta(hours=env.float("QIHU_TOKEN_TTL_HOURS", default=24)),
     # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For is believed for the client's address (the login
     # throttle's key, common/throttling.py). None by default: the address is the connection's own.
+    # The security audit log is kept this many days (at least 180, 等保 2.0; audit/services.py refuses less).
+    "AUDIT_RETENTION_DAYS": env.int("QIHU_AUDIT_RETENTION_DAYS", default=180),
     "TRUSTED_PROXIES": [ip_network(n.strip(), strict=False) for n in env.list("QIHU_TRUSTED_PROXIES", default=[])],
 }
 

@@ -42,6 +42,7 @@ urlpatterns = [
     path("admin/login/", throttle_posts(LoginThrottle)(admin.site.login)),
     path("admin/", admin.site.urls),
     path("digests/", include("digests.urls")),
+    path("audit/", include("audit.urls")),
     path("problems/", include("problems.web_urls")),
     path("api/v1/problems/", include("problems.urls")),
     path("api/v1/lists/", include("lists.urls")),

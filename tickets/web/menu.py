@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
+from audit.access import is_auditor
 from digests.services import has_digest
 
 from .. import selectors
@@ -52,11 +53,15 @@ PAGES = [
     Page("digests-preview", _("每周简报"), has_digest, _("每周简报发给部门负责人、链长和督办员。")),
 ]
 BY_NAME = {page.name: page for page in PAGES}
+# The auditor's one page (三员分立): not a ticket role, so not in PAGES; audit/access.py decides who opens it.
+AUDIT_PAGE = Page("audit-log", _("安全审计"), lambda access: False, _("只有审计员可以查看安全审计记录。"))
 
 
 def menu_for(user) -> list[Page]:
     if not user.is_authenticated:
         return []
+    if is_auditor(user):
+        return [AUDIT_PAGE]
     access = access_for(user)
     return [page for page in PAGES if page.may_open(access)]
 

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from rest_framework import serializers
 
+from audit import services as audit
+from audit.models import Action
 from common.dates import day_from
 from common.errors import DomainError, InvalidInput, NotFound
 from common.excel import xlsx_response
@@ -372,6 +374,7 @@ def dashboard_export(request):
             for f in tiers[code]
         ]
         sheets.append((str(label), header, rows))
+    audit.record(Action.EXPORT, request=request, object_type="figures", details={"since": start, "until": end})
     return xlsx_response(f"qihu-figures-{start}-{end}.xlsx", sheets)
 
 
@@ -386,4 +389,6 @@ def workbench_export(request):
          if t.due_at else ""]
         for t in rows
     ]  # fmt: skip
+    audit.record(Action.EXPORT, request=request, object_type="tickets.ticket",
+                 details={"filters": request.GET.dict(), "rows": len(data)})  # fmt: skip
     return xlsx_response("qihu-queue.xlsx", [(str(_("工作台")), header, data)])
