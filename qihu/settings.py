@@ -301,7 +301,7 @@ QIHU = {
     # A ticket waiting in 待派单 (triage not confident, or returned) is dispatched within this many working days
     # (sla.policies.dispatch_limit); its light turns yellow at 70 %, red when late (DESIGN.md §4).
     "DISPATCH_DAYS": env.int("QIHU_DISPATCH_DAYS", default=1),
-    # Links in e-mails point here.
+    # The public address: links in e-mails and digests open its pages (common/links.py).
     "SITE_URL": env.str("QIHU_SITE_URL", default="http://localhost:8000"),
     # A submitted ticket untouched this long is re-enqueued by the sweeper.
     "STALE_SUBMITTED_AFTER": timedelta(minutes=1),
