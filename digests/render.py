@@ -86,7 +86,7 @@ def _draw(section) -> bytes | None:
         return charts.rates_chart(
             [str(labels[name]) for name in DEPARTMENT_RATES],
             [
-                (section.department.name, [section.figures.rate(name) for name in DEPARTMENT_RATES]),
+                (section.department.local_name, [section.figures.rate(name) for name in DEPARTMENT_RATES]),
                 (_("%(tier)s合计") % {"tier": section.tier_label}, [section.tier.rate(n) for n in DEPARTMENT_RATES]),
             ],
         )

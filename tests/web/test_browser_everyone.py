@@ -23,12 +23,18 @@ def english_login(browser, base: str, username: str, **context):
 
 
 def test_my_requests_in_english_fit_a_390_px_phone(world, make_ticket, live_server, browser):
-    make_ticket(Status.ACCEPTED)
+    world.lead.name_en = "State Grid Quzhou Power Supply"
+    world.lead.save(update_fields=["name_en"])
+    ticket = make_ticket(Status.ACCEPTED)
     make_ticket(Status.PENDING_DISPATCH, title=LONG_TITLE)
     page = english_login(browser, live_server.url, "qiye-a", **PHONE)
     page.goto(f"{live_server.url}/my/")
     assert page.locator("html").get_attribute("lang") == "en"
     assert "My requests" in page.inner_text("h1")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.goto(f"{live_server.url}/tickets/{ticket.pk}/")
+    assert "State Grid Quzhou Power Supply" in page.inner_text("main")  # the department's English name
+    assert "国网衢州供电公司" not in page.inner_text("main")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
