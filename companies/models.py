@@ -1,12 +1,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.names import EnglishName
 from common.text import split_keywords
 
 from .credit_code import validate_credit_code
 
 
-class IndustryChain(models.Model):
+class IndustryChain(EnglishName):
     """One of the city's industry chains (产业链), e.g. 新材料."""
 
     code = models.SlugField(_("代码"), max_length=20, unique=True)
@@ -18,9 +19,6 @@ class IndustryChain(models.Model):
         verbose_name = _("产业链")
         verbose_name_plural = _("产业链")
         ordering = ["code"]
-
-    def __str__(self) -> str:
-        return self.name
 
     def keyword_list(self) -> list[str]:
         return [self.name, *split_keywords(self.keywords)]

@@ -59,8 +59,9 @@ def credit_code(index: int) -> str:
 
 
 def load_reference() -> dict[str, Department]:
+    english = reference.ENGLISH
     for code, name in reference.CHAINS:
-        IndustryChain.objects.update_or_create(code=code, defaults={"name": name})
+        IndustryChain.objects.update_or_create(code=code, defaults={"name": name, "name_en": english[code]})
     chains = {c.code: c for c in IndustryChain.objects.all()}
     for kind, rows in (
         (Department.Kind.CITY, reference.CITY_DEPARTMENTS),
@@ -68,11 +69,18 @@ def load_reference() -> dict[str, Department]:
         (Department.Kind.SERVICE, reference.SERVICE_BOARDS),
     ):
         for code, name in rows:
-            Department.objects.update_or_create(code=code, defaults={"name": name, "kind": kind})
+            Department.objects.update_or_create(
+                code=code, defaults={"name": name, "name_en": english[code], "kind": kind}
+            )
     for code, name in reference.CHAINS:
         Department.objects.update_or_create(
             code=f"zhuanban-{code}",
-            defaults={"name": f"{name}产业链专班", "kind": Department.Kind.CHAIN_GROUP, "chain": chains[code]},
+            defaults={
+                "name": f"{name}产业链专班",
+                "name_en": f"{english[code]} chain working group",
+                "kind": Department.Kind.CHAIN_GROUP,
+                "chain": chains[code],
+            },
         )
     departments = {d.code: d for d in Department.objects.all()}
     for county_code, _name in reference.COUNTIES:
@@ -80,7 +88,7 @@ def load_reference() -> dict[str, Department]:
 
     for position, (code, name, keywords, lead, assisting) in enumerate(reference.CATEGORIES):
         category, _created = Category.objects.update_or_create(
-            code=code, defaults={"name": name, "keywords": keywords, "position": position}
+            code=code, defaults={"name": name, "name_en": english[code], "keywords": keywords, "position": position}
         )
         _rule(category, departments[lead], [departments[a] for a in assisting])
         if code in reference.COUNTY_LED:

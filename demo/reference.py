@@ -87,3 +87,31 @@ CATEGORIES = [
 
 # Categories that a county handles first for companies in its area, with the city department assisting.
 COUNTY_LED = {"land": "ziran", "project": "zhujian"}
+
+# English names (shown in English mode), by code: chains, departments, categories.
+ENGLISH = {
+    # chains
+    "xcl": "New materials", "xny": "New energy", "jcdl": "Integrated circuits", "znzb": "Intelligent equipment",
+    "smjk": "Life and health", "tzz": "Specialty paper",
+    # city departments
+    "jingxin": "Economy and Information Technology Bureau", "fagai": "Development and Reform Commission",
+    "keji": "Science and Technology Bureau", "renshe": "Human Resources and Social Security Bureau",
+    "ziran": "Natural Resources and Planning Bureau", "shengtai": "Ecology and Environment Bureau",
+    "zhujian": "Housing and Urban-Rural Development Bureau", "jiaotong": "Transport Bureau",
+    "shangwu": "Commerce Bureau", "shijian": "Market Supervision Bureau", "shuiwu": "Taxation Bureau",
+    "jinrong": "Financial Affairs Office", "shuju": "Data Bureau", "caizheng": "Finance Bureau",
+    "sifa": "Justice Bureau", "zhengwu": "Government Services Office", "gongdian": "State Grid Quzhou Power Supply",
+    "gongshui": "Quzhou Water Group",
+    # counties
+    "kecheng": "Kecheng District", "qujiang": "Qujiang District", "longyou": "Longyou County",
+    "jiangshan": "Jiangshan City", "changshan": "Changshan County", "kaihua": "Kaihua County",
+    "zhizao": "Smart Manufacturing New City",
+    # service boards
+    "fuwu": "Enterprise Service Centre", "xiaoneng": "Efficiency Office",
+    # categories
+    "policy": "Policy enquiries and payments", "land": "Factors: land", "energy": "Factors: energy",
+    "water": "Factors: water", "labour": "Factors: labour and talent", "finance": "Finance and credit",
+    "approval": "Approvals", "project": "Project construction", "innovation": "Innovation and IP",
+    "legal": "Enforcement and legal services", "market": "Markets, trade and logistics",
+    "environment": "Business environment complaints", "chain": "Industry-chain cooperation", "other": "Other",
+}  # fmt: skip

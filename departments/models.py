@@ -3,9 +3,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import MEMBERSHIP_ROLES
+from common.names import EnglishName
 
 
-class Department(models.Model):
+class Department(EnglishName):
     class Kind(models.TextChoices):
         CITY = "city", _("市级部门")
         COUNTY = "county", _("县(市、区)")
@@ -43,9 +44,6 @@ class Department(models.Model):
         verbose_name = _("部门")
         verbose_name_plural = _("部门")
         ordering = ["kind", "code"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Membership(models.Model):

@@ -7,10 +7,10 @@ import base64
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from common.links import site_url
 from tickets import figures
 
 from . import charts
@@ -62,7 +62,7 @@ class Renderer:
                     images[cid] = png
             blocks.append({"section": section, "kind": section.kind, "chart": src, **_facts(section, week)})
         context = {
-            "week": week, "blocks": blocks, "site": settings.QIHU["SITE_URL"].rstrip("/"),
+            "week": week, "blocks": blocks, "site": site_url(),
             "title": _("【每周简报】%(start)s 至 %(end)s") % {"start": week.start, "end": week.last_day},
         }  # fmt: skip
         body = render_to_string("digests/_body.html", context)  # a SafeString: rendered with escaping
@@ -86,7 +86,7 @@ def _draw(section) -> bytes | None:
         return charts.rates_chart(
             [str(labels[name]) for name in DEPARTMENT_RATES],
             [
-                (section.department.name, [section.figures.rate(name) for name in DEPARTMENT_RATES]),
+                (section.department.local_name, [section.figures.rate(name) for name in DEPARTMENT_RATES]),
                 (_("%(tier)s合计") % {"tier": section.tier_label}, [section.tier.rate(n) for n in DEPARTMENT_RATES]),
             ],
         )

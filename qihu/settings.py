@@ -142,9 +142,14 @@ STORAGES = {
 MEDIA_ROOT = Path(env.str("QIHU_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
 # EMAIL_URL: smtp://user:pass@host:587, smtp+tls://…; the default writes each message to var/mail/.
-_email = env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
+# filemail:///abs/dir writes the files to /abs/dir (django-environ would drop the leading /), filemail://rel/dir
+# to rel/dir under the project.
+_email_url = env.str("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
+_email = env.email_url_config(_email_url)
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+if _email_url.startswith("filemail://") and _email_url != "filemail://":
+    EMAIL_FILE_PATH = str(BASE_DIR / _email_url.removeprefix("filemail://").split("?")[0])  # BASE_DIR / "/x" is /x
 EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
 EMAIL_PORT = _email.get("EMAIL_PORT") or 25
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
@@ -308,7 +313,7 @@ QIHU = {
     # A ticket waiting in 待派单 (triage not confident, or returned) is dispatched within this many working days
     # (sla.policies.dispatch_limit); its light turns yellow at 70 %, red when late (DESIGN.md §4).
     "DISPATCH_DAYS": env.int("QIHU_DISPATCH_DAYS", default=1),
-    # Links in e-mails point here.
+    # The public address: links in e-mails and digests open its pages (common/links.py).
     "SITE_URL": env.str("QIHU_SITE_URL", default="http://localhost:8000"),
     # A submitted ticket untouched this long is re-enqueued by the sweeper.
     "STALE_SUBMITTED_AFTER": timedelta(minutes=1),

@@ -1,13 +1,29 @@
-"""Who is told what about a ticket, by e-mail through the outbox (sent after the commit, once per key)."""
+"""Who is told what about a ticket, by e-mail through the outbox (sent after the commit, once per key).
+
+On which event, to whom:
+- dispatched (by the desk or by triage): the lead department's handlers and head, to 签收 by its deadline;
+- accepted (签收): the company, which department works its request and by when;
+- answered (答复, also with a primary ticket's or a common problem's answer): the company, that the answer awaits
+  its evaluation, and by when;
+- an extension decided: the company;
+- a step of the escalation ladder: the department's handlers, its head, the supervisors (`escalation`).
+
+Every message is written in the site's language (the recipients', not the acting user's) and links to the
+ticket's page on the site's public address (common.links).
+"""
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.roles import Role
+from common.links import ticket_url
 from notifications.services import email_queue
 from sla.calendar import CITY_TZ
 
@@ -36,10 +52,90 @@ def _addresses(ticket, audience: str) -> list[str]:
     return list(people.exclude(email="").values_list("email", flat=True).distinct())
 
 
-def _link(ticket) -> str:
-    return f"{settings.QIHU['SITE_URL'].rstrip('/')}/api/v1/tickets/{ticket.pk}/"
+def _in_site_language(fn):
+    @functools.wraps(fn)
+    def told(*args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return fn(*args, **kwargs)
+
+    return told
 
 
+def _when(moment) -> str:
+    return moment.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def _department(ticket) -> str:
+    return ticket.lead_department.name if ticket.lead_department else "—"
+
+
+def _to_company(ticket) -> list[str]:
+    return [ticket.submitter.email] if ticket.submitter_id and ticket.submitter.email else []
+
+
+def _message(*lines: str) -> str:
+    return "\n".join(str(line) for line in lines)
+
+
+@_in_site_language
+def dispatched(ticket) -> None:
+    """The lead department is told a request is theirs to 签收."""
+    subject = _("【新派诉求】%(number)s 请于 %(due)s 前签收") % {
+        "number": ticket.number,
+        "due": _when(ticket.accept_deadline),
+    }
+    text = _message(
+        subject,
+        "",
+        _("诉求：%(title)s") % {"title": ticket.title},
+        _("企业：%(company)s") % {"company": ticket.company.name},
+        _("主办部门：%(dept)s") % {"dept": _department(ticket)},
+        _("签收时限：%(due)s") % {"due": _when(ticket.accept_deadline)},
+        "",
+        ticket_url(ticket),
+    )
+    key = f"dispatched:{ticket.pk}:{ticket.dispatched_at.timestamp():.0f}:{ticket.lead_department_id}"
+    email_queue(key=key, to=_addresses(ticket, HANDLERS), subject=subject, text=text)
+
+
+@_in_site_language
+def accepted(ticket) -> None:
+    """The company is told which department works its request, and by when it answers."""
+    subject = _("您的诉求 %(number)s 已由%(dept)s签收") % {"number": ticket.number, "dept": _department(ticket)}
+    text = _message(
+        subject,
+        "",
+        _("诉求：%(title)s") % {"title": ticket.title},
+        _("办理时限：%(due)s") % {"due": _when(ticket.handle_deadline)},
+        "",
+        ticket_url(ticket),
+    )
+    key = f"accepted:{ticket.pk}:{ticket.accepted_at.timestamp():.0f}"
+    email_queue(key=key, to=_to_company(ticket), subject=subject, text=text)
+
+
+@_in_site_language
+def answered(ticket, *, department) -> None:
+    """The company is told an answer awaits its evaluation, where to read it and by when to evaluate."""
+    deadline = _when(ticket.evaluate_deadline)
+    subject = _("您的诉求 %(number)s 已答复，请在 %(deadline)s 前评价") % {
+        "number": ticket.number,
+        "deadline": deadline,
+    }
+    text = _message(
+        subject,
+        "",
+        _("诉求：%(title)s") % {"title": ticket.title},
+        _("答复部门：%(dept)s") % {"dept": department.name if department else _department(ticket)},
+        _("评价期限：%(deadline)s。逾期未评价将按“未评价”办结，不计为满意。") % {"deadline": deadline},
+        "",
+        _("阅读答复并评价：%(link)s") % {"link": ticket_url(ticket)},
+    )
+    key = f"answered:{ticket.pk}:{ticket.replied_at.timestamp():.0f}"
+    email_queue(key=key, to=_to_company(ticket), subject=subject, text=text)
+
+
+@_in_site_language
 def escalation(ticket, *, step: str, audience: str) -> None:
     stage = _("签收") if ticket.status == "assigned" else _("办理")
     due = ticket.due_at.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M")
@@ -53,13 +149,14 @@ def escalation(ticket, *, step: str, audience: str) -> None:
             _("%(stage)s时限：%(due)s") % {"stage": stage, "due": due},
             str(ESCALATION_NOTES[step]),
             "",
-            _link(ticket),
+            ticket_url(ticket),
         ]
     )
     key = f"escalation:{ticket.pk}:{ticket.stage_started_at.timestamp():.0f}:{step}"
     email_queue(key=key, to=_addresses(ticket, audience), subject=subject, text=text)
 
 
+@_in_site_language
 def extension_decided(ticket, *, approved: bool, days: int) -> None:
     """The company is told about an extension of its request's time limit."""
     if ticket.submitter is None:
@@ -75,4 +172,4 @@ def extension_decided(ticket, *, approved: bool, days: int) -> None:
         subject = _("您的诉求 %(number)s 延期申请未获批准") % {"number": ticket.number}
         text = _("办理时限不变，承办部门将按期答复。")
     key = f"extension:{ticket.pk}:{ticket.extensions_used}:{'granted' if approved else 'denied'}"
-    email_queue(key=key, to=[ticket.submitter.email], subject=subject, text=f"{text}\n\n{_link(ticket)}")
+    email_queue(key=key, to=[ticket.submitter.email], subject=subject, text=f"{text}\n\n{ticket_url(ticket)}")

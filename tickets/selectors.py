@@ -41,8 +41,8 @@ QUEUE_FIELDS = (
     "id", "title", "status", "request_type", "priority", "difficulty", "level", "supervision_level",
     "accept_deadline", "handle_deadline", "evaluate_deadline", "hold_started_at", "yellow_at", "due_at",
     "merged_into", "version", "created_at", "updated_at", "company__name", "category__code", "category__name",
-    "chain__code", "chain__name", "district__code", "district__name", "lead_department__code",
-    "lead_department__name",
+    "category__name_en", "chain__code", "chain__name", "chain__name_en", "district__code", "district__name",
+    "district__name_en", "lead_department__code", "lead_department__name", "lead_department__name_en",
 )  # fmt: skip
 
 

@@ -456,6 +456,7 @@ def _dispatch_to(ctx: Context, lead: Department, assisting: list[Department]) ->
     ticket.dispatched_at = now
     ticket.accept_deadline = accept_deadline
     _start_stage(ticket, start=now, deadline=accept_deadline, calendar=cal)
+    notify.dispatched(ticket)
     return {"lead": lead.code, "assisting": [d.code for d in assisting]}
 
 
@@ -512,6 +513,7 @@ def _accept(ctx: Context, *, note: str = "") -> Outcome:
         lead.state, lead.accepted_at = Assignment.State.ACCEPTED, now
         lead.save(update_fields=["state", "accepted_at"])
     data = {"in_time": ticket.accepted_in_time, "handle_deadline": ticket.handle_deadline.isoformat()}
+    notify.accepted(ticket)
     return Outcome(to_status=Status.ACCEPTED, note=note, data=data)
 
 
@@ -645,6 +647,7 @@ def _answer(ctx: Context, *, body: str, result: str, basis: str, department) -> 
     ticket.evaluate_deadline = ctx.now + _limits(ticket).evaluate
     ticket.hold_started_at = None
     _start_stage(ticket, start=ctx.now, deadline=None, calendar=ctx.calendar)
+    notify.answered(ticket, department=department)
     return Outcome(to_status=Status.REPLIED, note=body, data={"result": result, "basis": basis})
 
 

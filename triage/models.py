@@ -2,10 +2,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.names import EnglishName
 from common.text import split_keywords
 
 
-class Category(models.Model):
+class Category(EnglishName):
     """The taxonomy of requests (two levels), edited by admins."""
 
     code = models.SlugField(_("代码"), max_length=40, unique=True)
@@ -24,7 +25,7 @@ class Category(models.Model):
         ordering = ["position", "code"]
 
     def __str__(self) -> str:
-        return self.name if self.parent_id is None else f"{self.parent.name}-{self.name}"
+        return self.local_name if self.parent_id is None else f"{self.parent.local_name}-{self.local_name}"
 
     def keyword_list(self) -> list[str]:
         return split_keywords(self.keywords)

@@ -108,3 +108,64 @@ def test_the_demo_has_a_secret_of_its_own_and_logins_work_over_plain_http(demo_s
     body = urllib.parse.urlencode({"username": "shouli", "password": "qihu-demo", "csrfmiddlewaretoken": token})
     landed = browser.open(urllib.request.Request(f"{base}/login/", body.encode(), {"Referer": f"{base}/login/"}))
     assert landed.status == 200 and landed.geturl().endswith("/workbench/")
+
+
+def processes_mentioning(*needles: str) -> list[str]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if any(needle in cmdline for needle in needles):
+            found.append(f"{proc.name}: {cmdline}")
+    return found
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM])
+def test_make_run_stops_promptly_and_cleanly(tmp_path, how):
+    """Ctrl-C (SIGINT to the terminal's process group) or a TERM stops the web server and the worker within
+    seconds, without gunicorn killing a hung worker ("Perhaps out of memory?", after 30 s)."""
+    var, port = tmp_path / "var", free_port()
+    env = {k: v for k, v in os.environ.items() if k not in EMBEDDED_ONLY} | {
+        "QIHU_VAR_DIR": str(var),
+        "PORT": str(port),
+    }
+    var.mkdir()
+    log = (tmp_path / "run.log").open("w")
+    server = subprocess.Popen(
+        [str(ROOT / "scripts/run-embedded")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                if fetch(f"{base}/healthz")[0] == 200:
+                    break
+            except OSError:
+                assert server.poll() is None, (tmp_path / "run.log").read_text()
+            time.sleep(0.5)
+        assert fetch(f"{base}/login/")[0] == 200  # both gunicorn workers have served or idled
+        assert fetch(f"{base}/login/")[0] == 200
+        time.sleep(2)  # the worker and beat up and idle
+        started = time.monotonic()
+        if how == signal.SIGINT:
+            os.killpg(server.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+        else:
+            server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=60) == 0
+        took = time.monotonic() - started
+        time.sleep(0.5)
+        left = processes_mentioning(str(var), f"127.0.0.1:{port}")
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+        for line in processes_mentioning(str(var), f"127.0.0.1:{port}"):
+            os.kill(int(line.split(":")[0]), signal.SIGKILL)
+    output = (tmp_path / "run.log").read_text()
+    assert took < 10, output
+    assert left == [], left
+    assert "out of memory" not in output.lower() and "SIGKILL" not in output, output
+    assert "Shutting down: Master" in output
+    assert "Warm shutdown" in (var / "worker.log").read_text()

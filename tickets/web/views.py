@@ -368,7 +368,7 @@ def dashboard_export(request):
     sheets = []
     for code, label in figures.TIERS:
         rows = [
-            [f.rank, f.department.name]
+            [f.rank, f.department.local_name]
             + [None if f.rate(name) is None else round(f.rate(name), 4) for name, _label in figures.RATES]
             + [f.counts[name] for name, _label in figures.COUNTS]
             for f in tiers[code]
@@ -385,8 +385,8 @@ def workbench_export(request):
     header = [str(h) for h in (_("编号"), _("标题"), _("企业"), _("状态"), _("红黄绿灯"), _("主办部门"), _("当前时限"))]
     data = [
         [t.number, t.title, t.company.name, str(t.get_status_display()), str(t.light() or ""),
-         t.lead_department.name if t.lead_department else "", timezone.localtime(t.due_at).strftime("%Y-%m-%d %H:%M")
-         if t.due_at else ""]
+         t.lead_department.local_name if t.lead_department else "",
+         timezone.localtime(t.due_at).strftime("%Y-%m-%d %H:%M") if t.due_at else ""]
         for t in rows
     ]  # fmt: skip
     audit.record(Action.EXPORT, request=request, object_type="tickets.ticket",
