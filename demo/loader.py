@@ -169,6 +169,13 @@ class _Now(Exception):
     """The next step of a demo ticket would lie in the future: it stays where it is."""
 
 
+def fitting_reply(request_text: str, replies: list[str]) -> str:
+    """The category's answer that shares most character pairs with the request: the water-pressure request gets
+    the answer about water pressure, not the one about sewage."""
+    asked = {request_text[i : i + 2] for i in range(len(request_text) - 1)}
+    return max(replies, key=lambda reply: len(asked & {reply[i : i + 2] for i in range(len(reply) - 1)}))
+
+
 def _drive(rng, submitter, request, category, target, start, officials) -> None:
     with contextlib.suppress(_Now):
         _drive_steps(rng, submitter, request, category, target, start, officials)
@@ -250,7 +257,7 @@ def _drive_steps(rng, submitter, request, category, target, start, officials) ->
         with at(rng.uniform(4, 48)):
             act(submitter, "provide_info", note="已上传立项批复文件，请查收。")
     with at(rng.uniform(8, 90)):
-        act(handler, "reply", body=rng.choice(content.REPLIES[category.code]), basis="")
+        act(handler, "reply", body=fitting_reply(text, content.REPLIES[category.code]), basis="")
     if target in ("replied",):
         return
     if target == "unevaluated":

@@ -62,10 +62,12 @@ CATEGORIES = [
     (
         "energy",
         "要素保障-用能",
-        "用电 电力 供电 增容 变压器 停电 跳闸 天然气 燃气 用气 气压 能耗 用能 电网 报装 电价",
+        "用电 电力 供电 增容 变压器 停电 跳闸 能耗 用能 电网 报装 电价",
         "gongdian",
         ["fagai"],
     ),
+    # City gas is regulated by the housing bureau, not the power company.
+    ("gas", "要素保障-用气", "天然气 燃气 用气 供气 气压 管道气 调压站", "zhujian", ["fagai"]),
     ("water", "要素保障-用水", "用水 供水 水压 污水 排水 管网 水表 接管 积水 内涝", "gongshui", ["zhujian"]),
     ("labour", "要素保障-用工与人才", "招工 用工 员工 人才 社保 技工 培训 招聘 公寓 落户 通勤 缺工", "renshe", []),
     ("finance", "融资金融", "贷款 融资 银行 担保 转贷 授信 利率 上市 资金周转 抵押 续贷", "jinrong", []),
@@ -110,7 +112,8 @@ ENGLISH = {
     "fuwu": "Enterprise Service Centre", "xiaoneng": "Efficiency Office",
     # categories
     "policy": "Policy enquiries and payments", "land": "Factors: land", "energy": "Factors: energy",
-    "water": "Factors: water", "labour": "Factors: labour and talent", "finance": "Finance and credit",
+    "gas": "Factors: gas", "water": "Factors: water", "labour": "Factors: labour and talent",
+    "finance": "Finance and credit",
     "approval": "Approvals", "project": "Project construction", "innovation": "Innovation and IP",
     "legal": "Enforcement and legal services", "market": "Markets, trade and logistics",
     "environment": "Business environment complaints", "chain": "Industry-chain cooperation", "other": "Other",

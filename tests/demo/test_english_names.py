@@ -25,3 +25,17 @@ def test_without_an_english_name_the_chinese_one_shows(db):
     department = Department.objects.create(code="x", name="市某局", kind=Department.Kind.CITY)
     with translation.override("en"):
         assert department.local_name == "市某局"
+
+
+def test_demo_answers_fit_their_requests_and_gas_goes_to_the_gas_regulator():
+    """Issue 15: a water-pressure request was answered about sewage, a gas complaint routed to the power company."""
+    from demo import content, reference
+    from demo.loader import fitting_reply
+
+    pressure = next(r for r in content.REQUESTS if "供水压力不足" in r["title"])
+    assert "压力" in fitting_reply(pressure["title"] + pressure["description"], content.REPLIES["water"])
+    gas = [r for r in content.REQUESTS if "天然气" in r["title"]]
+    assert gas and {r["category"] for r in gas} == {"gas"}
+    leads = {code: lead for code, _name, _keywords, lead, _assisting in reference.CATEGORIES}
+    assert leads["gas"] == "zhujian" and leads["energy"] == "gongdian"
+    assert all("燃气" in reply or "供气" in reply for reply in content.REPLIES["gas"])
