@@ -89,7 +89,7 @@ screenshots: install chromium
 	QIHU_VAR_DIR=$(CURDIR)/var/screenshots PORT=8099 setsid scripts/run-embedded >var/screenshots.log 2>&1 & \
 	server=$$!; for i in $$(seq 90); do curl -fs localhost:8099/healthz >/dev/null && break; sleep 1; done; \
 	$(PY) scripts/screenshots.py http://localhost:8099; status=$$?; \
-	kill -INT -- -$$server; sleep 3; exit $$status
+	kill -TERM $$server; wait $$server; exit $$status  # TERM: a background job ignores INT (run-embedded stops its servers)
 
 lint: install
 	$(VENV)/bin/ruff check .
