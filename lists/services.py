@@ -111,8 +111,19 @@ def list_item_drop(*, actor, item_id: int, reason: str) -> ListItem:
     return _apply(actor, item_id, "drop", lambda item: {}, note=reason.strip())
 
 
+def _may(access: Access, item: ListItem, action: str) -> bool:
+    """Deciders for the item's chain; the owner department too where the table says so."""
+    owner_may = TRANSITIONS[action][3]
+    return may_decide_for_chain(access, item.chain_id) or (owner_may and item.owner_id in access.department_ids)
+
+
+def offered_actions(*, access: Access, item: ListItem) -> list[str]:
+    """The actions this user could take on the item now, in the table's order: a page offers these only."""
+    return [action for action, spec in TRANSITIONS.items() if item.status in spec[1] and _may(access, item, action)]
+
+
 def _apply(actor, item_id: int, action: str, change: Callable[[ListItem], dict], *, note: str) -> ListItem:
-    label, sources, target, owner_may = TRANSITIONS[action]
+    label, sources, target, _owner_may = TRANSITIONS[action]
     access = access_for(actor)
     with transaction.atomic():
         item = (
@@ -121,8 +132,7 @@ def _apply(actor, item_id: int, action: str, change: Callable[[ListItem], dict],
         )  # fmt: skip
         if item is None:
             raise NotFound(_("未找到该清单事项。"))
-        owner = owner_may and item.owner_id in access.department_ids
-        if not (may_decide_for_chain(access, item.chain_id) or owner):
+        if not _may(access, item, action):
             raise NotPermitted(_("您的身份不能对该清单事项执行“%(action)s”。") % {"action": label})
         if item.status not in sources:
             raise InvalidState(

@@ -2,7 +2,6 @@
 decisions on it (confirm, merge, split, dismiss, answer). Thin: the API's input serializers validate, the
 services in problems/services.py decide; what they refuse is said on the page in the user's language."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -11,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from common.errors import DomainError, NotFound
+from common.errors import NotFound
+from common.pages import decide_on_page
 from departments.models import Department
 from departments.selectors import grouped_by_kind
 from tickets.access import access_for
@@ -103,20 +103,8 @@ def problem_decide(request, pk: int, decision: str):
     if decision not in DECISIONS:
         raise Http404
     serializer, act = DECISIONS[decision]
-    data = serializer(data=request.POST)
-    if not data.is_valid():
-        errors = {name: [str(e) for e in errs] for name, errs in data.errors.items()}
-        messages.error(
-            request, _("“%(action)s”未完成，请按提示修改后再提交。") % {"action": services.DECISIONS[decision].label}
-        )
-        return _page(request, pk, failed={"decision": decision, "errors": errors, "values": request.POST}, status=400)
-    try:
-        shown, message = act(request.user, pk, data.validated_data)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        if exc.status_code == 404:
-            raise Http404 from None
-        return _page(request, pk, failed={"decision": decision, "errors": {}, "values": request.POST},
-                     status=exc.status_code)  # fmt: skip
-    messages.success(request, message)
-    return redirect("web-problem", pk=shown.pk)
+    return decide_on_page(
+        request, decision=decision, label=services.DECISIONS[decision].label, serializer=serializer,
+        act=lambda data: act(request.user, pk, data), page=lambda **refused: _page(request, pk, **refused),
+        done=lambda shown: redirect("web-problem", pk=shown.pk),
+    )  # fmt: skip
