@@ -22,3 +22,15 @@ def update_many(objects: list, fields: list[str]) -> None:
     rows = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns] + [obj.pk] for obj in objects]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def on_postgresql(statements: list[str]):
+    """A migration step that runs these statements on PostgreSQL only (triggers, functions: SQLite, the
+    embedded default, has none of them)."""
+
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for sql in statements:
+                schema_editor.execute(sql)
+
+    return run

@@ -8,6 +8,8 @@ UPDATE nor a DELETE. SQLite (the embedded default) gets no trigger.
 
 from django.db import migrations
 
+from common.db import on_postgresql
+
 # schema_editor.execute() passes parameters, so a literal % is written %%.
 CREATE = [
     """
@@ -33,20 +35,11 @@ DROP = [
 ]
 
 
-def _on_postgresql(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for sql in statements:
-                schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("audit", "0001_initial"),
     ]
 
     operations = [
-        migrations.RunPython(_on_postgresql(CREATE), _on_postgresql(DROP), elidable=False),
+        migrations.RunPython(on_postgresql(CREATE), on_postgresql(DROP), elidable=False),
     ]

@@ -24,30 +24,34 @@ from tests.conftest import ROOT, free_port
 EMBEDDED_ONLY = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_DEBUG", "DJANGO_SECRET_KEY", "HOST")
 
 
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory):
-    var, port = tmp_path_factory.mktemp("embedded-var"), free_port()
+def start_embedded(var: Path, log_path: Path) -> tuple[subprocess.Popen, str, int]:
+    """scripts/run-embedded on a free port with its state in `var`, once it answers /healthz."""
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in EMBEDDED_ONLY} | {
         "QIHU_VAR_DIR": str(var),
         "PORT": str(port),
     }
-    log = (var / "run.log").open("w")
     server = subprocess.Popen(
-        [str(ROOT / "scripts/run-embedded")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [str(ROOT / "scripts/run-embedded")], cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            if fetch(f"{base}/healthz")[0] == 200:
+                return server, base, port
+        except OSError:
+            assert server.poll() is None, log_path.read_text()
+        time.sleep(0.5)
+    os.killpg(server.pid, signal.SIGKILL)
+    pytest.fail("make run's server did not answer: " + log_path.read_text())
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    var = tmp_path_factory.mktemp("embedded-var")
+    server, base, port = start_embedded(var, var / "run.log")
     try:
-        for _ in range(240):
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                assert server.poll() is None, (var / "run.log").read_text()
-            time.sleep(0.5)
-        else:
-            pytest.fail("make run's server did not answer: " + (var / "run.log").read_text())
         yield base, port, var
     finally:
         os.killpg(server.pid, signal.SIGINT)  # Ctrl-C, as a person stops it
@@ -126,26 +130,10 @@ def processes_mentioning(*needles: str) -> list[str]:
 def test_make_run_stops_promptly_and_cleanly(tmp_path, how):
     """Ctrl-C (SIGINT to the terminal's process group) or a TERM stops the web server and the worker within
     seconds, without gunicorn killing a hung worker ("Perhaps out of memory?", after 30 s)."""
-    var, port = tmp_path / "var", free_port()
-    env = {k: v for k, v in os.environ.items() if k not in EMBEDDED_ONLY} | {
-        "QIHU_VAR_DIR": str(var),
-        "PORT": str(port),
-    }
+    var = tmp_path / "var"
     var.mkdir()
-    log = (tmp_path / "run.log").open("w")
-    server = subprocess.Popen(
-        [str(ROOT / "scripts/run-embedded")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    server, base, port = start_embedded(var, tmp_path / "run.log")
     try:
-        for _ in range(240):
-            try:
-                if fetch(f"{base}/healthz")[0] == 200:
-                    break
-            except OSError:
-                assert server.poll() is None, (tmp_path / "run.log").read_text()
-            time.sleep(0.5)
         assert fetch(f"{base}/login/")[0] == 200  # both gunicorn workers have served or idled
         assert fetch(f"{base}/login/")[0] == 200
         time.sleep(2)  # the worker and beat up and idle

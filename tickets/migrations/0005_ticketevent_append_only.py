@@ -7,6 +7,8 @@ an UPDATE or DELETE and stays possible for the owner. SQLite (the embedded defau
 
 from django.db import migrations
 
+from common.db import on_postgresql
+
 # schema_editor.execute() passes parameters, so a literal % is written %%.
 CREATE = [
     """
@@ -29,20 +31,11 @@ DROP = [
 ]
 
 
-def _on_postgresql(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for sql in statements:
-                schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("tickets", "0004_assignment_open_assist_idx"),
     ]
 
     operations = [
-        migrations.RunPython(_on_postgresql(CREATE), _on_postgresql(DROP), elidable=False),
+        migrations.RunPython(on_postgresql(CREATE), on_postgresql(DROP), elidable=False),
     ]
