@@ -88,8 +88,16 @@ LEARNABLE_SOURCES = (CategorySource.DISPATCHER, CategorySource.HISTORY)
 
 
 class Source(models.TextChoices):
+    """The channel a request came in by (涉企问题池: every channel ends in the one ticket_create)."""
+
     API = "api", _("接口")
     WEB = "web", _("网页")
+    HOTLINE = "hotline", _("热线电话")
+    COUNTER = "counter", _("窗口受理")
+    VISIT = "visit", _("走访")
+    MEETING = "meeting", _("亲清会")
+    LEADER = "leader", _("领导交办")
+    PARTNER = "partner", _("合作系统")
     IMPORT = "import", _("历史导入")
     DEMO = "demo", _("演示数据")
 
@@ -103,7 +111,7 @@ class Ticket(models.Model):
     description = models.TextField(_("诉求内容"), max_length=5000)
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
-    source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.API)
+    source = models.CharField(_("渠道"), max_length=10, choices=Source.choices, default=Source.API)
 
     # Triage (问题研判).
     category = models.ForeignKey(
