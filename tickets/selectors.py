@@ -9,11 +9,12 @@ from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 
 from django.db import connection, models
-from django.db.models import F, Prefetch, Q, QuerySet, Value
+from django.db.models import F, Prefetch, Q, QuerySet, Subquery, Value
 
 from accounts.roles import Role
 from common.cache import process_cache
 from common.errors import NotFound
+from common.names import in_language
 from common.text import bigrams
 from sla.policies import Light
 
@@ -63,24 +64,25 @@ def as_rows(queryset: QuerySet[Ticket]) -> QuerySet:
 
 
 @process_cache(seconds=60)
-def code_names() -> dict[str, dict[int, tuple[str, str]]]:
-    """(code, name) by id of every category, industry chain and department: a few hundred rows at most."""
+def code_names() -> dict[str, dict[int, tuple[str, str, str]]]:
+    """(code, name, English name) by id of every category, industry chain and department: a few hundred rows."""
     from companies.models import IndustryChain
     from departments.models import Department
     from triage.models import Category
 
     kinds = [
-        model.objects.order_by().values_list(Value(kind), "pk", "code", "name")
+        model.objects.order_by().values_list(Value(kind), "pk", "code", "name", "name_en")
         for kind, model in (("category", Category), ("chain", IndustryChain), ("department", Department))
     ]
     names = {"category": {}, "chain": {}, "department": {}}
-    for kind, pk, code, name in kinds[0].union(*kinds[1:], all=True):  # one query
-        names[kind][pk] = (code, name)
+    for kind, pk, code, name, name_en in kinds[0].union(*kinds[1:], all=True):  # one query
+        names[kind][pk] = (code, name, name_en)
     return names
 
 
-def code_name(kind: str, pk: int | None) -> dict[str, str] | None:
-    """`{"code", "name"}` of a category, chain or department by id (None for None), from the memo.
+def code_name(kind: str, pk: int | None, *, local: bool = False) -> dict[str, str] | None:
+    """`{"code", "name"}` of a category, chain or department by id (None for None), from the memo; `local`: with
+    `local_name`, the name in the reader's language (as the models' `local_name`, common.names).
 
     One created since this process read the memo is not in it yet: read it again (the foreign keys guarantee
     the row exists). An edit is seen at once in the process that made it, in the others within a minute.
@@ -91,11 +93,23 @@ def code_name(kind: str, pk: int | None) -> dict[str, str] | None:
     if found is None:
         code_names.clear()
         found = code_names()[kind][pk]
+    if local:
+        return {"code": found[0], "name": found[1], "local_name": in_language(found[1], found[2])}
     return {"code": found[0], "name": found[1]}
 
 
 def ticket_list(*, access: Access) -> QuerySet[Ticket]:
     return Ticket.objects.filter(visible_q(access)).select_related(*LIST_RELATED)
+
+
+def newest_rows(*, access: Access, before: int | None, limit: int) -> list[dict]:
+    """The list rows (`as_rows`) of the tickets the user may see, newest first, from the one after ticket
+    `before` (its place in that order, whether or not it is visible); `limit` at most: one index range."""
+    tickets = ticket_list(access=access).order_by("-created_at", "-id")
+    if before is not None:
+        at = Ticket.objects.filter(pk=before).values("created_at")
+        tickets = tickets.filter(Q(created_at__lt=Subquery(at)) | Q(created_at=Subquery(at), pk__lt=before))
+    return list(as_rows(tickets)[:limit])
 
 
 def ticket_get(*, access: Access, ticket_id: int, public_only: bool = False) -> Ticket:
