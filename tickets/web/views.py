@@ -318,9 +318,9 @@ def _instants(request) -> tuple[date, date, datetime, datetime]:
 def dashboard(request):
     start, end, since, until = _instants(request)
     now = timezone.now()
-    tiers = figures.department_figures(start=since, end=until, now=now)
     step = "week" if (end - start).days <= 62 else "month"
-    chart = _trend_chart(figures.trend(start=since, end=until, now=now, step=step), step)
+    tiers, periods = figures.dashboard_figures(start=since, end=until, now=now, step=step)
+    chart = _trend_chart(periods, step)
     tables = [(label, tiers[code]) for code, label in figures.TIERS if tiers[code]]
     return render(
         request,
