@@ -123,7 +123,8 @@ def test_a_list_row_says_what_the_template_said(world, make_ticket):
     now = ticket.created_at + timedelta(hours=3)
     with translation.override("en"):
         row = ListRows(now).of_ticket(Ticket.objects.select_related("lead_department").get(pk=ticket.pk))
-        assert row["status_label"] == "Awaiting acceptance" and row["department"] == (world.lead.name_en or world.lead.name)
+        assert row["status_label"] == "Awaiting acceptance"
+        assert row["department"] == (world.lead.name_en or world.lead.name)
     assert row["href"] == reverse("web-ticket", args=[ticket.pk]) and row["number"] == ticket.number
     assert row["due"] == date_format(localtime(ticket.due_at), "Y-m-d H:i") and row["waiting"] == ""
     with translation.override("en"):
