@@ -451,21 +451,26 @@ def main() -> None:
     print(f"SQL: submit with an Idempotency-Key {sql['submit (API, Idempotency-Key)']}; reference list "
           f"{ref_sql['list']}")  # fmt: skip
 
-    print("\nbudgets (DESIGN.md §11; ratios of medians of interleaved rounds, the same rows):")
+    # The verdict is the median of the rounds' ratios: each qihu path is measured right next to its reference in
+    # every round, so a round's ratio compares the two under the same load; the load of a shared machine changes
+    # between rounds (here by 2× at times), which the ratio of the medians of all rounds would mix in.
+    print("\nbudgets (DESIGN.md §11; median of the rounds' ratios, each round's pair measured back to back):")
     verdicts, worst = [], None
     for path, reference_name in against.items():
         if f"qihu {path}" not in med:
             continue
-        ratio = med[f"qihu {path}"]["rps"] / med[f"reference {reference_name}"]["rps"]
+        of_medians = med[f"qihu {path}"]["rps"] / med[f"reference {reference_name}"]["rps"]
         rounds = [q["rps"] / r["rps"] for q, r in zip(results[f"qihu {path}"], results[f"reference {reference_name}"],
                                                       strict=True)]  # fmt: skip
+        ratio = statistics.median(rounds)
         ok = ratio >= BUDGETS[path]
         verdicts.append(ok)
         if worst is None or ratio / BUDGETS[path] < worst[1]:
             worst = (path, ratio / BUDGETS[path])
         print(
             f"  {path:20} {ratio:5.2f}× the reference's {reference_name:22} (rounds "
-            f"{' '.join(f'{r:.2f}' for r in rounds)}; budget ≥ {BUDGETS[path]}): {'PASS' if ok else 'FAIL'}"
+            f"{' '.join(f'{r:.2f}' for r in rounds)}; of the medians {of_medians:.2f}; budget ≥ {BUDGETS[path]}): "
+            f"{'PASS' if ok else 'FAIL'}"
         )
     dash_ok = dashboard["p50"] <= DASHBOARD_BUDGET_MS
     print(f"  dashboard first paint p50 {dashboard['p50']:.0f} ms over {TICKETS:,} tickets (budget ≤ "
