@@ -1,9 +1,10 @@
 """The rows of the ticket lists (the workbench, the company's /my/, the chain workspace), made ready to print.
 
-The list template (tickets/_rows.html) prints strings: the link, the number, the status's label, the light, the
-lead department's name in the reader's language, the deadline as the page shows it. Resolving the same through
-the template engine (a `{% url %}`, the `date` filter, lookups through model instances and their methods) cost
-about 110 µs of CPU a row, 5.5 ms for the workbench's 50: more than the rest of the page (DESIGN.md §11)."""
+The list rows (`ticket_rows` in tickets/templatetags/ticket_tags.py) print strings: the link, the number, the
+status's label, the light, the lead department's name in the reader's language, the deadline as the page shows
+it. Working the same out through the template engine (a `{% url %}`, the `date` filter, lookups through model
+instances and their methods) cost about 110 µs of CPU a row, 5.5 ms for the workbench's 50: more than the rest
+of the page (DESIGN.md §11, issue 16)."""
 
 from __future__ import annotations
 
