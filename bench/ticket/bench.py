@@ -24,7 +24,7 @@ path against its budget is profiled in-process (cProfile, top functions by cumul
 Environment: BENCH_TICKETS (100000 here; 1000000 for the dashboard's budget), BENCH_SECONDS (10),
 BENCH_ROUNDS (3), BENCH_ACTION_POOL (tickets for the actions, 8000), BENCH_DASHBOARD_LOADS (15), BENCH_COUNTED
 (tickets the dashboard's figures count, 12000: a month of a province; the others are imported history),
-BENCH_ONLY (comma-separated path names, for iteration).
+BENCH_ONLY (comma-separated path names, for iteration; `dashboard` alone: only the dashboard, e.g. at 1,000,000).
 """
 
 import cProfile
