@@ -58,7 +58,8 @@ bench-queue: install
 	mkdir -p var && scripts/with-services $(PY) bench/queue/bench.py
 
 # One ticket's paths (submit, detail, actions, the officials' and the company's pages, the dashboard) against
-# the queue benchmark's reference app; 100,000 tickets (BENCH_TICKETS=1000000 for the dashboard's budget).
+# the queue benchmark's reference app; 100,000 tickets (BENCH_TICKETS=1000000 BENCH_ONLY=dashboard: the dashboard alone
+# at its budget's size).
 bench-ticket: install
 	@command -v wrk >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \

@@ -14,6 +14,8 @@ from django.core.mail.message import SafeMIMEMultipart
 from django.db import transaction
 from django.utils import timezone
 
+from common.db import insert_new
+
 from .models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
@@ -33,14 +35,12 @@ def email_queue(
     if not recipients:
         return None
     inline = [[cid, base64.b64encode(png).decode("ascii")] for cid, png in (images or {}).items()]
-    email, created = OutgoingEmail.objects.get_or_create(
-        key=key[:200],
-        defaults={
-            "to": recipients, "subject": subject[:200], "body_text": text, "body_html": html, "inline_images": inline
-        },
-    )  # fmt: skip
-    if created:
-        transaction.on_commit(lambda: enqueue_send(email.pk), robust=True)
+    email = OutgoingEmail(
+        key=key[:200], to=recipients, subject=subject[:200], body_text=text, body_html=html, inline_images=inline
+    )
+    if not insert_new(email, unique="key"):  # queued before: the first message stands, sent once
+        return OutgoingEmail.objects.get(key=email.key)
+    transaction.on_commit(lambda: enqueue_send(email.pk), robust=True)
     return email
 
 

@@ -111,9 +111,22 @@ def visible_q(access: Access) -> Q:
 OPEN_ASSIGNMENT = (Assignment.State.PENDING, Assignment.State.ACCEPTED)
 
 
+def remember_assisting(ticket: Ticket, department_ids) -> None:
+    """The departments with an open assisting assignment of the ticket, read with it (`selectors.ticket_lock`):
+    `roles_for` uses them instead of a query of its own, until the assignments change (`forget_assisting`)."""
+    ticket._qihu_assisting = frozenset(department_ids)
+
+
+def forget_assisting(ticket: Ticket) -> None:
+    ticket.__dict__.pop("_qihu_assisting", None)
+
+
 def _assists(access: Access, ticket: Ticket) -> bool:
-    """One of the user's departments is an open assisting assignment of the ticket (read from the prefetched
-    assignments when the page loaded them, else one query)."""
+    """One of the user's departments is an open assisting assignment of the ticket (read with the locked ticket,
+    or from the prefetched assignments when the page loaded them, else one query)."""
+    assisting = getattr(ticket, "_qihu_assisting", None)
+    if assisting is not None:
+        return not assisting.isdisjoint(access.department_ids)
     if "assignments" in getattr(ticket, "_prefetched_objects_cache", {}):
         return any(
             a.role == Assignment.Role.ASSIST and a.state in OPEN_ASSIGNMENT and a.department_id in access.department_ids

@@ -90,10 +90,14 @@ def _counted(tickets: str = "ticket__") -> Q:
     return ~Q(**{f"{tickets}request_type__in": excluded}) & ~Q(**{f"{tickets}source": Source.IMPORT})
 
 
-def _counts(*, start: datetime, end: datetime, now: datetime, step: str | None = None, chain_id: int | None = None):
+def _counts(
+    *, start: datetime, end: datetime, now: datetime, step: str | None = None, chain_id: int | None = None,
+    overdue: bool | None = None,
+):  # fmt: skip
     """(lead department id, start of the week/month or None, counts) for [start, end): the one place where
     each count of the rates is defined. `step` ("week", "month") splits the period by when things happened;
-    `chain_id` keeps one industry chain's tickets."""
+    `chain_id` keeps one industry chain's tickets; `overdue` (by default without a step) adds the tickets late
+    now, a state of now and not of a period (their period: None)."""
 
     def grouped(queryset, department: str, when: str, **counts):
         if chain_id is not None:
@@ -135,15 +139,33 @@ def _counts(*, start: datetime, end: datetime, now: datetime, step: str | None =
         tickets.filter(closed_at__gte=start, closed_at__lt=end, status=Status.CLOSED), "lead_department", "closed_at",
         closed=Count("pk"), unevaluated=Count("pk", filter=Q(close_reason="unevaluated")),
     )  # fmt: skip
-    if not step:  # a state of now, not of a period
-        overdue = tickets.filter(overdue_q(now))
-        yield from grouped(overdue, "lead_department", "due_at", overdue=Count("pk"))
+    if overdue if overdue is not None else not step:
+        late = tickets.filter(overdue_q(now))
+        if chain_id is not None:
+            late = late.filter(chain_id=chain_id)
+        for values in late.values("lead_department").annotate(overdue=Count("pk")):
+            yield values.pop("lead_department"), None, values
+
+
+def dashboard_figures(
+    *, start: datetime, end: datetime, now: datetime, step: str
+) -> tuple[dict[str, list[DepartmentFigures]], list[PeriodFigures]]:
+    """`department_figures` and `trend` of one period from one reading: the counts split by department and
+    period, added up by department for the one and by period for the other (half the scans of reading each:
+    the dashboard over 1,000,000 tickets, DESIGN.md §11)."""
+    counted = list(_counts(start=start, end=end, now=now, step=step, overdue=True))
+    periods = [row for row in counted if "overdue" not in row[2]]  # a state of now: in no period
+    return _by_department(counted), _by_period(periods, start=start, end=end, step=step)
 
 
 def department_figures(*, start: datetime, end: datetime, now: datetime) -> dict[str, list[DepartmentFigures]]:
     """Figures of every active department for [start, end), grouped by tier and ranked within it."""
+    return _by_department(_counts(start=start, end=end, now=now))
+
+
+def _by_department(counted) -> dict[str, list[DepartmentFigures]]:
     rows = {d.pk: DepartmentFigures(department=d) for d in Department.objects.filter(active=True).order_by("code")}
-    for department_id, _period, counts in _counts(start=start, end=end, now=now):
+    for department_id, _period, counts in counted:
         if department_id in rows:
             rows[department_id].add(counts)
     tiers: dict[str, list[DepartmentFigures]] = {code: [] for code, _label in TIERS}
@@ -165,8 +187,12 @@ def chain_figures(*, chain_id: int, start: datetime, end: datetime, now: datetim
 
 def trend(*, start: datetime, end: datetime, now: datetime, step: str) -> list[PeriodFigures]:
     """The whole city's figures per week or month of [start, end), oldest first, empty periods included."""
+    return _by_period(_counts(start=start, end=end, now=now, step=step), start=start, end=end, step=step)
+
+
+def _by_period(counted, *, start: datetime, end: datetime, step: str) -> list[PeriodFigures]:
     periods: dict[datetime, PeriodFigures] = {}
-    for _department, period, counts in _counts(start=start, end=end, now=now, step=step):
+    for _department, period, counts in counted:
         periods.setdefault(period, PeriodFigures(start=period)).add(counts)
     first = _truncate(start.astimezone(CITY_TZ), step)
     while first < end:

@@ -226,6 +226,20 @@ class Ticket(models.Model):
             models.Index(fields=["evaluate_deadline"], name="ticket_evaluate_due_idx", condition=Q(status="replied")),
             models.Index(fields=["status", "created_at"], name="ticket_status_created_idx"),
             models.Index(fields=["company", "-created_at"], name="ticket_company_idx"),
+            # The figures (tickets/figures.py) of a period: ranges over the tickets they count, never over imported
+            # history (the dashboard over 1,000,000 tickets, DESIGN.md §11); any of them also lists the counted
+            # tickets, for the counts read through a ticket (its lead assignments, its evaluations).
+            models.Index(fields=["replied_at"], name="ticket_counted_replied_idx", condition=~Q(source="import")),
+            models.Index(
+                fields=["closed_at"],
+                name="ticket_counted_closed_idx",
+                condition=~Q(source="import") & Q(status="closed"),
+            ),
+            models.Index(
+                fields=["due_at"],
+                name="ticket_counted_late_idx",
+                condition=~Q(source="import") & Q(status__in=["assigned", "accepted"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -303,6 +317,8 @@ class Assignment(models.Model):
         ordering = ["ticket", "role", "id"]
         indexes = [
             models.Index(fields=["department", "state"], name="assignment_dept_state_idx"),
+            # The figures' response and return rates: the lead assignments made in a period.
+            models.Index(fields=["assigned_at"], name="assignment_lead_made_idx", condition=Q(role="lead")),
             # The department queue's "or we assist" test reads every open assist of the department: from this
             # index alone, not from the heap behind the one above (bench/queue: 55 ms → 3 ms a page).
             models.Index(
@@ -476,6 +492,7 @@ class Evaluation(models.Model):
         verbose_name = _("评价")
         verbose_name_plural = _("评价")
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["created_at"], name="evaluation_made_idx")]  # the figures of a period
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.get_satisfaction_display()}"

@@ -5,19 +5,20 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 
 from django.db import connection, models
-from django.db.models import F, Prefetch, Q, QuerySet, Value
+from django.db.models import F, Prefetch, Q, QuerySet, Subquery, Value
 
 from accounts.roles import Role
 from common.cache import process_cache
 from common.errors import NotFound
+from common.names import in_language
 from common.text import bigrams
 from sla.policies import Light
 
-from .access import Access, visible_q
+from .access import OPEN_ASSIGNMENT, Access, remember_assisting, visible_q
 from .models import (
     QUEUE_STATUSES,
     Assignment,
@@ -63,24 +64,25 @@ def as_rows(queryset: QuerySet[Ticket]) -> QuerySet:
 
 
 @process_cache(seconds=60)
-def code_names() -> dict[str, dict[int, tuple[str, str]]]:
-    """(code, name) by id of every category, industry chain and department: a few hundred rows at most."""
+def code_names() -> dict[str, dict[int, tuple[str, str, str]]]:
+    """(code, name, English name) by id of every category, industry chain and department: a few hundred rows."""
     from companies.models import IndustryChain
     from departments.models import Department
     from triage.models import Category
 
     kinds = [
-        model.objects.order_by().values_list(Value(kind), "pk", "code", "name")
+        model.objects.order_by().values_list(Value(kind), "pk", "code", "name", "name_en")
         for kind, model in (("category", Category), ("chain", IndustryChain), ("department", Department))
     ]
     names = {"category": {}, "chain": {}, "department": {}}
-    for kind, pk, code, name in kinds[0].union(*kinds[1:], all=True):  # one query
-        names[kind][pk] = (code, name)
+    for kind, pk, code, name, name_en in kinds[0].union(*kinds[1:], all=True):  # one query
+        names[kind][pk] = (code, name, name_en)
     return names
 
 
-def code_name(kind: str, pk: int | None) -> dict[str, str] | None:
-    """`{"code", "name"}` of a category, chain or department by id (None for None), from the memo.
+def code_name(kind: str, pk: int | None, *, local: bool = False) -> dict[str, str] | None:
+    """`{"code", "name"}` of a category, chain or department by id (None for None), from the memo; `local`: with
+    `local_name`, the name in the reader's language (as the models' `local_name`, common.names).
 
     One created since this process read the memo is not in it yet: read it again (the foreign keys guarantee
     the row exists). An edit is seen at once in the process that made it, in the others within a minute.
@@ -91,11 +93,23 @@ def code_name(kind: str, pk: int | None) -> dict[str, str] | None:
     if found is None:
         code_names.clear()
         found = code_names()[kind][pk]
+    if local:
+        return {"code": found[0], "name": found[1], "local_name": in_language(found[1], found[2])}
     return {"code": found[0], "name": found[1]}
 
 
 def ticket_list(*, access: Access) -> QuerySet[Ticket]:
     return Ticket.objects.filter(visible_q(access)).select_related(*LIST_RELATED)
+
+
+def newest_rows(*, access: Access, before: int | None, limit: int) -> list[dict]:
+    """The list rows (`as_rows`) of the tickets the user may see, newest first, from the one after ticket
+    `before` (its place in that order, whether or not it is visible); `limit` at most: one index range."""
+    tickets = ticket_list(access=access).order_by("-created_at", "-id")
+    if before is not None:
+        at = Ticket.objects.filter(pk=before).values("created_at")
+        tickets = tickets.filter(Q(created_at__lt=Subquery(at)) | Q(created_at=Subquery(at), pk__lt=before))
+    return list(as_rows(tickets)[:limit])
 
 
 def ticket_get(*, access: Access, ticket_id: int, public_only: bool = False) -> Ticket:
@@ -125,12 +139,13 @@ def _ticket_get_orm(*, access: Access, ticket_id: int, public_only: bool = False
         raise NotFound() from None
 
 
-# -- one ticket's page in statements written once per process (DESIGN.md §11, issue 16) -------------------------
+# -- one ticket's page in one statement written once per process (DESIGN.md §11, issue 16) -----------------------
 # Building and compiling the ORM's query and its six prefetches cost 8-9 ms of CPU per ticket page or action
-# answer, ten times running them. The statements below read the same rows (the ticket with its select_related
-# rows; events, comments, assignments, replies, evaluations, attachments with theirs) and make the same model
-# instances and caches (`from_db`, the related caches, `_prefetched_objects_cache`), so the serializer, the
-# page and `roles_for` see what the ORM would have given them (tests/tickets/test_detail_output.py).
+# answer, ten times running them; seven statements, seven round trips and seven transactions in PostgreSQL. The
+# statement below reads the same rows (the ticket with its select_related rows; events, comments, assignments,
+# replies, evaluations, attachments with theirs, each list as one JSON array of rows) and makes the same model
+# instances and caches (`from_db`, the related caches, `_prefetched_objects_cache`), so the serializer, the page
+# and `roles_for` see what the ORM would have given them (tests/tickets/test_detail_output.py).
 @dataclass(frozen=True)
 class _Join:
     name: str  # the foreign key on the base model
@@ -138,24 +153,43 @@ class _Join:
 
 
 class _Rows:
-    """SELECT of a model's columns and those of its joined foreign keys (LEFT JOIN), and making the instances."""
+    """SELECT of a model's columns and those of its joined foreign keys (LEFT JOIN), and making the instances;
+    or the same rows as one JSON array (`json_array`), for a list read inside another statement."""
 
-    def __init__(self, model, joins: tuple[_Join, ...], where: str, order: str = ""):
+    def __init__(self, model, joins: tuple[_Join, ...], where: str, order: str = "", alias: str = "t"):
         self.model, self.joins = model, joins
-        columns = [f't."{f.column}"' for f in model._meta.concrete_fields]
-        tables = [f'"{model._meta.db_table}" t']
+        columns = [f'{alias}."{f.column}"' for f in model._meta.concrete_fields]
+        tables = [f'"{model._meta.db_table}" {alias}']
         for i, join in enumerate(joins):
-            field = model._meta.get_field(join.name)
-            columns += [f'j{i}."{f.column}"' for f in join.model._meta.concrete_fields]
-            tables.append(f'LEFT JOIN "{join.model._meta.db_table}" j{i} ON j{i}.id = t."{field.column}"')
-        self.sql = f"SELECT {', '.join(columns)} FROM {' '.join(tables)} WHERE {where} {order}"
+            field, joined = model._meta.get_field(join.name), f"{alias}{i}"
+            columns += [f'{joined}."{f.column}"' for f in join.model._meta.concrete_fields]
+            tables.append(f'LEFT JOIN "{join.model._meta.db_table}" {joined} ON {joined}.id = {alias}."{field.column}"')
+        self.columns, self.tables, self.where, self.order = ", ".join(columns), " ".join(tables), where, order
+        self.sql = f"SELECT {self.columns} FROM {self.tables} WHERE {where} {order}"
         self.parts = [(model, None)] + [(j.model, model._meta.get_field(j.name)) for j in joins]
+        # JSON has no timestamps: they come as ISO 8601 text (UTC, the session's zone) and are read back here.
+        self.from_json = [_from_json(f) for part, _field in self.parts for f in part._meta.concrete_fields]
 
     def fetch(self, params: list) -> list:
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         return [self.make(row) for row in rows]
+
+    def json_array(self) -> str:
+        """The rows as a scalar subquery: a JSON array (empty: []) of rows, each an array of the columns."""
+        return (
+            f"(SELECT COALESCE(json_agg(json_build_array({self.columns}) {self.order}), '[]') "
+            f"FROM {self.tables} WHERE {self.where})"
+        )
+
+    def make_all_from_json(self, rows: list | str) -> list:
+        if isinstance(rows, str):
+            rows = json.loads(rows)
+        return [
+            self.make([f(v) if f and v is not None else v for f, v in zip(self.from_json, row, strict=True)])
+            for row in rows
+        ]
 
     def make(self, row):
         start, instance = 0, None
@@ -175,13 +209,30 @@ class _Rows:
         return instance
 
 
+def _from_json(field):
+    """How a column's value comes back from JSON (None: as it is)."""
+    if isinstance(field, models.DateTimeField):
+        return datetime.fromisoformat
+    if isinstance(field, models.DateField):
+        return date.fromisoformat
+    if isinstance(field, models.JSONField):
+        return None  # already the object (a JSON value inside the array)
+    if isinstance(field, (models.DecimalField, models.UUIDField, models.BinaryField, models.DurationField)):
+        raise NotImplementedError(f"{field} is not read back from JSON here")
+    return None
+
+
 @cache
 def _json_columns(model) -> list[int]:
     return [i for i, f in enumerate(model._meta.concrete_fields) if isinstance(f, models.JSONField)]
 
 
+# The lists of a ticket's page, in the order of the statement's columns after the ticket's.
+_LISTS = ("events", "comments", "assignments", "replies", "evaluations", "attachments")
+
+
 @cache
-def _ticket_statements() -> dict[str, _Rows]:
+def _ticket_statement() -> tuple[str, _Rows, dict[str, _Rows]]:
     from accounts.models import User
     from companies.models import Company, IndustryChain
     from departments.models import Department
@@ -189,46 +240,95 @@ def _ticket_statements() -> dict[str, _Rows]:
 
     from .models import Evaluation, Reply
 
-    visible = (
-        "(%s OR t.company_id = %s OR t.lead_department_id = ANY(%s) OR t.chain_id = ANY(%s) OR EXISTS "
-        f'(SELECT 1 FROM "{Assignment._meta.db_table}" a WHERE a.ticket_id = t.id AND a.department_id = ANY(%s)))'
-    )
-    of_ticket, by_time = "t.ticket_id = %s", 'ORDER BY t."created_at", t."id"'
+    def of_ticket(model, joins=(), public=False, order=None) -> _Rows:
+        where = "x.ticket_id = t.id" + (" AND (x.public OR NOT %s)" if public else "")
+        return _Rows(model, joins, where, order or _ordering(model, "x"), alias="x")
+
+    by_time = 'ORDER BY x."created_at", x."id"'
+    lists = {
+        "events": of_ticket(TicketEvent, (_Join("actor", User),), public=True, order=by_time),
+        "comments": of_ticket(Comment, (_Join("author", User),), public=True, order=by_time),
+        "assignments": of_ticket(Assignment, (_Join("department", Department),)),
+        "replies": of_ticket(Reply),
+        "evaluations": of_ticket(Evaluation),
+        "attachments": of_ticket(Attachment),
+    }
     joins = (_Join("company", Company), _Join("category", Category), _Join("chain", IndustryChain),
              _Join("district", Department), _Join("lead_department", Department))  # fmt: skip
-    return {
-        "ticket": _Rows(Ticket, joins, f"t.id = %s AND {visible}"),
-        "events": _Rows(TicketEvent, (_Join("actor", User),), f"{of_ticket} AND (t.public OR NOT %s)", by_time),
-        "comments": _Rows(Comment, (_Join("author", User),), f"{of_ticket} AND (t.public OR NOT %s)", by_time),
-        "assignments": _Rows(Assignment, (_Join("department", Department),), of_ticket, _ordering(Assignment)),
-        "replies": _Rows(Reply, (), of_ticket, _ordering(Reply)),
-        "evaluations": _Rows(Evaluation, (), of_ticket, _ordering(Evaluation)),
-        "attachments": _Rows(Attachment, (), of_ticket, _ordering(Attachment)),
-    }
+    ticket = _Rows(Ticket, joins, f"t.id = %s AND {_VISIBLE}")
+    arrays = ", ".join(lists[name].json_array() for name in _LISTS)
+    return f"SELECT {ticket.columns}, {arrays} FROM {ticket.tables} WHERE {ticket.where}", ticket, lists
 
 
-def _ordering(model) -> str:
+# `access.visible_q` as one parameterised condition on the ticket `t` (sees all; its company; a department that
+# leads it or is assigned to it; its chain): the same rule, pinned equal by tests/tickets/test_detail_output.py.
+_VISIBLE = (
+    "(%s OR t.company_id = %s OR t.lead_department_id = ANY(%s) OR t.chain_id = ANY(%s) OR EXISTS "
+    f'(SELECT 1 FROM "{Assignment._meta.db_table}" a WHERE a.ticket_id = t.id AND a.department_id = ANY(%s)))'
+)
+
+
+def visible_params(access: Access) -> list:
+    departments = list(access.department_ids)
+    return [access.sees_all, access.company_id, departments, list(access.chain_ids), departments]
+
+
+def _ordering(model, alias: str) -> str:
     """The model's default ordering (Meta.ordering) as SQL, as its related manager reads it."""
     terms = []
     for name in model._meta.ordering or ["id"]:
         column = model._meta.get_field(name.lstrip("-")).column
-        terms.append(f't."{column}"' + (" DESC" if name.startswith("-") else ""))
+        terms.append(f'{alias}."{column}"' + (" DESC" if name.startswith("-") else ""))
     return "ORDER BY " + ", ".join(terms)
 
 
 def _ticket_get_sql(access: Access, ticket_id: int, public_only: bool) -> Ticket:
-    statements = _ticket_statements()
-    departments, chains = list(access.department_ids), list(access.chain_ids)
-    found = statements["ticket"].fetch(
-        [ticket_id, access.sees_all, access.company_id, departments, chains, departments]
-    )
-    if not found:
+    sql, ticket_rows, lists = _ticket_statement()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [public_only, public_only, ticket_id, *visible_params(access)])
+        row = cursor.fetchone()
+    if row is None:
         raise NotFound()
-    ticket = found[0]
-    for name in ("events", "comments"):
-        _prefetched(ticket, name, statements[name].fetch([ticket_id, public_only]))
-    for name in ("assignments", "replies", "evaluations", "attachments"):
-        _prefetched(ticket, name, statements[name].fetch([ticket_id]))
+    width = len(row) - len(_LISTS)
+    ticket = ticket_rows.make(row[:width])
+    for name, rows in zip(_LISTS, row[width:], strict=True):
+        _prefetched(ticket, name, lists[name].make_all_from_json(rows))
+    return ticket
+
+
+@cache
+def _locking_statement() -> tuple[str, _Rows]:
+    from accounts.models import User
+    from departments.models import Department
+
+    rows = _Rows(Ticket, (_Join("lead_department", Department), _Join("submitter", User)), f"t.id = %s AND {_VISIBLE}")
+    assisting = (
+        f'ARRAY(SELECT a.department_id FROM "{Assignment._meta.db_table}" a '
+        "WHERE a.ticket_id = t.id AND a.role = %s AND a.state = ANY(%s))"
+    )
+    return f"SELECT {rows.columns}, {assisting} FROM {rows.tables} WHERE {rows.where} FOR NO KEY UPDATE OF t", rows
+
+
+def ticket_lock(*, access: Access, ticket_id: int) -> Ticket:
+    """The ticket an action is about to change, its row locked until the transaction ends (FOR NO KEY UPDATE), if
+    the user may see it (else NotFound). With it in the same statement: its lead department and its submitter
+    (what the mails of the rules name) and the departments assisting it now (`access.roles_for` asks), instead
+    of three more round trips in the lock's transaction (DESIGN.md §11)."""
+    if connection.vendor != "postgresql":
+        ticket = Ticket.objects.select_for_update(no_key=True).filter(visible_q(access))
+        try:
+            return ticket.select_related("lead_department", "submitter").get(pk=ticket_id)
+        except Ticket.DoesNotExist:
+            raise NotFound() from None
+    sql, rows = _locking_statement()
+    open_states = [state.value for state in OPEN_ASSIGNMENT]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Assignment.Role.ASSIST.value, open_states, ticket_id, *visible_params(access)])
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound()
+    ticket = rows.make(row[:-1])
+    remember_assisting(ticket, row[-1])
     return ticket
 
 

@@ -12,26 +12,29 @@ Every action goes the same way (STYLE.md, "State transitions"):
 from __future__ import annotations
 
 import copy
+import functools
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from common.db import update_many
-from common.errors import DomainError, InvalidState, NotFound, NotPermitted
+from common.errors import DomainError, InvalidState, NotPermitted
 from common.text import visible_text
 from departments.models import Department
 from sla import policies
 from sla.calendar import WorkingCalendar, current_calendar
 
 from . import notify, selectors
-from .access import Access, access_for, roles_for, visible_q
+from .access import Access, access_for, forget_assisting, roles_for
 from .attachments import attachment_rows, check_files
 from .models import (
     QUEUE_ASSIST_STATES,
@@ -230,18 +233,11 @@ def fixed_inputs(action: str, roles: frozenset[str]) -> frozenset[str]:
     return frozenset()
 
 
-def ticket_get_for_update(*, ticket_id: int, access: Access) -> Ticket:
-    try:
-        return Ticket.objects.select_for_update(no_key=True).filter(visible_q(access)).get(pk=ticket_id)
-    except Ticket.DoesNotExist:
-        raise NotFound() from None
-
-
 def ticket_apply(*, ticket_id: int, action: str, actor=None, version: int | None = None, **params) -> Ticket:
     """Take `action` on the ticket as `actor` (None: the platform). Raises a DomainError on refusal."""
     access = access_for(actor)
     with transaction.atomic():
-        ticket = ticket_get_for_update(ticket_id=ticket_id, access=access)
+        ticket = selectors.ticket_lock(access=access, ticket_id=ticket_id)
         change = _change(ticket, action, actor=actor, access=access, version=version, params=params)
         _write([change])
     return ticket
@@ -301,6 +297,7 @@ def _change(ticket: Ticket, action: str, *, actor, access: Access, params: dict,
     """Check the action against the table, run its rule and move the status; nothing written yet."""
     spec = ACTIONS[action]
     roles = roles_for(access, ticket)
+    forget_assisting(ticket)  # the rule may change the assignments: asked again, they are read again
     acting_roles = spec.roles & roles
     if not acting_roles:
         raise NotPermitted(_("您的身份不能对该诉求执行“%(action)s”。") % {"action": spec.label})
@@ -345,29 +342,55 @@ def _write(changes: list[_Change]) -> None:
     for model, rows in new_rows.items():
         model.objects.bulk_create(rows)
     TicketEvent.objects.bulk_create([change.event for change in changes])
-    # Queue rows exist only while a ticket is worked: one that neither was nor is has none to rewrite.
-    worked = [c.ticket.pk for c in changes if {c.event.from_status, c.event.to_status} & set(QUEUE_STATUSES)]
+    # Queue rows exist only while a ticket is worked: one that neither was nor is has none to rewrite, and one
+    # that leaves the work (replied, closed, …) has its rows deleted and none to write.
+    worked = [c.ticket.pk for c in changes if c.event.to_status in QUEUE_STATUSES]
+    left = [
+        c.ticket.pk
+        for c in changes
+        if c.event.from_status in QUEUE_STATUSES and c.event.to_status not in QUEUE_STATUSES
+    ]
     if worked:
         queue_refresh(worked)
+    if left:
+        QueueEntry.objects.filter(ticket_id__in=left).delete()
     for callback in (callback for change in changes for callback in change.after_commit):
         transaction.on_commit(callback, robust=True)
 
 
 def queue_refresh(ticket_ids: list[int] | None = None) -> None:
     """Rewrite the department queues' rows of these tickets (None: of every ticket) from the tickets and their
-    assignments: the lead department and each assisting one yet to report, while the ticket is worked."""
+    assignments: the lead department and each assisting one yet to report, while the ticket is worked. Two
+    statements whatever the number of tickets: the old rows deleted, the new ones inserted by one SELECT."""
     entries = QueueEntry.objects.all() if ticket_ids is None else QueueEntry.objects.filter(ticket_id__in=ticket_ids)
     entries.delete()
-    worked = Ticket.objects.filter(status__in=QUEUE_STATUSES, merged_into__isnull=True)
-    if ticket_ids is not None:
-        worked = worked.filter(pk__in=ticket_ids)
-    leads = worked.exclude(lead_department=None).values_list("lead_department_id", "pk", "due_at")
-    assists = Assignment.objects.filter(
-        ticket__in=worked, role=Assignment.Role.ASSIST, state__in=QUEUE_ASSIST_STATES
-    ).values_list("department_id", "ticket_id", "ticket__due_at")
-    rows = {(department, ticket): due for department, ticket, due in (*leads.iterator(), *assists.iterator())}
-    QueueEntry.objects.bulk_create(
-        [QueueEntry(department_id=d, ticket_id=t, due_at=due) for (d, t), due in rows.items()], batch_size=5000
+    every = ticket_ids is None
+    ids = [] if every else [list(ticket_ids) if connection.vendor == "postgresql" else json.dumps(list(ticket_ids))]
+    statuses = [s.value for s in QUEUE_STATUSES]
+    assisting = [Assignment.Role.ASSIST.value, *(s.value for s in QUEUE_ASSIST_STATES)]
+    with connection.cursor() as cursor:
+        cursor.execute(_queue_rows_insert(connection.vendor, every), [*ids, *statuses, *ids, *statuses, *assisting])
+
+
+@functools.cache
+def _queue_rows_insert(vendor: str, every_ticket: bool) -> str:
+    """INSERT … SELECT of the queue rows (department, ticket, deadline) of the tickets whose ids are the first
+    parameter of each SELECT (none: of every ticket); UNION: a lead department that also assists is one row."""
+    if every_ticket:
+        ids = "1 = 1"
+    elif vendor == "postgresql":
+        ids = "t.id = ANY(%s::bigint[])"
+    else:  # SQLite, the embedded default: the ids as JSON
+        ids = "t.id IN (SELECT value FROM json_each(%s))"
+    worked = f"{ids} AND t.status IN ({', '.join(['%s'] * len(QUEUE_STATUSES))}) AND t.merged_into_id IS NULL"
+    states = ", ".join(["%s"] * len(QUEUE_ASSIST_STATES))
+    ticket, assignment, entry = Ticket._meta.db_table, Assignment._meta.db_table, QueueEntry._meta.db_table
+    return (
+        f'INSERT INTO "{entry}" (department_id, ticket_id, due_at) '
+        f'SELECT t.lead_department_id, t.id, t.due_at FROM "{ticket}" t '
+        f"WHERE {worked} AND t.lead_department_id IS NOT NULL UNION "
+        f'SELECT a.department_id, t.id, t.due_at FROM "{assignment}" a JOIN "{ticket}" t ON t.id = a.ticket_id '
+        f"WHERE {worked} AND a.role = %s AND a.state IN ({states})"
     )
 
 
@@ -460,11 +483,11 @@ def _dispatch_to(ctx: Context, lead: Department, assisting: list[Department]) ->
     return {"lead": lead.code, "assisting": [d.code for d in assisting]}
 
 
-def _lead_assignment(ticket: Ticket) -> Assignment | None:
-    return (
-        ticket.assignments.filter(role=Assignment.Role.LEAD)
-        .exclude(state__in=[Assignment.State.RETURNED, Assignment.State.CANCELLED])
-        .first()
+def _lead_assignment(ticket: Ticket) -> QuerySet[Assignment]:
+    """The ticket's live lead assignment (one at a time: a new dispatch cancels the pending ones, a return marks
+    its own returned), as a queryset to update in one statement."""
+    return ticket.assignments.filter(role=Assignment.Role.LEAD).exclude(
+        state__in=[Assignment.State.RETURNED, Assignment.State.CANCELLED]
     )
 
 
@@ -508,10 +531,7 @@ def _accept(ctx: Context, *, note: str = "") -> Outcome:
     ticket.accepted_in_time = now <= ticket.accept_deadline
     ticket.handle_deadline = _limits(ticket).handle.deadline(now, ctx.calendar)
     _start_stage(ticket, start=now, deadline=ticket.handle_deadline, calendar=ctx.calendar)
-    lead = _lead_assignment(ticket)
-    if lead is not None:
-        lead.state, lead.accepted_at = Assignment.State.ACCEPTED, now
-        lead.save(update_fields=["state", "accepted_at"])
+    _lead_assignment(ticket).update(state=Assignment.State.ACCEPTED, accepted_at=now)
     data = {"in_time": ticket.accepted_in_time, "handle_deadline": ticket.handle_deadline.isoformat()}
     notify.accepted(ticket)
     return Outcome(to_status=Status.ACCEPTED, note=note, data=data)

@@ -22,8 +22,9 @@ SQL statements per request are counted in-process (qihu) and in the reference's 
 path against its budget is profiled in-process (cProfile, top functions by cumulative time).
 
 Environment: BENCH_TICKETS (100000 here; 1000000 for the dashboard's budget), BENCH_SECONDS (10),
-BENCH_ROUNDS (3), BENCH_ACTION_POOL (tickets for the actions, 8000), BENCH_DASHBOARD_LOADS (15),
-BENCH_ONLY (comma-separated path names, for iteration).
+BENCH_ROUNDS (3), BENCH_ACTION_POOL (tickets for the actions, 8000), BENCH_DASHBOARD_LOADS (15), BENCH_COUNTED
+(tickets the dashboard's figures count, 12000: a month of a province; the others are imported history),
+BENCH_ONLY (comma-separated path names, for iteration; `dashboard` alone: only the dashboard, e.g. at 1,000,000).
 """
 
 import cProfile
@@ -83,6 +84,7 @@ from tickets.services import queue_refresh  # noqa: E402
 TICKETS, SECONDS, ROUNDS = queue.TICKETS, queue.SECONDS, queue.ROUNDS
 POOL = int(os.environ.get("BENCH_ACTION_POOL", "8000"))
 DASHBOARD_LOADS = int(os.environ.get("BENCH_DASHBOARD_LOADS", "15"))
+COUNTED = int(os.environ.get("BENCH_COUNTED", "12000"))  # tickets the figures count (the rest: imported history)
 ONLY = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
 DETAIL_TICKETS = 200
 COMPANY_USER = "qiye1"
@@ -142,6 +144,19 @@ def history(ticket_ids: list[int], actor_id: int) -> None:
          "created_at": "t.created_at + interval '5 hours'"},
         "tickets_ticket AS t WHERE t.id = ANY(%s::bigint[])", [actor_id], [ticket_ids],
     )  # fmt: skip
+
+
+def counted_month() -> None:
+    """The loader's tickets are all imported history (source `import`), which the figures never count: a
+    month of a province's requests (COUNTED, about 140,000 a year) is made to count (filed on the web), so that
+    the dashboard reads real work among the 1,000,000, not an empty set."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticket SET source = 'web' WHERE id IN "
+            "(SELECT id FROM tickets_ticket WHERE request_type <> 'consult' ORDER BY md5(id::text) LIMIT %s)",
+            [COUNTED],
+        )
+        cursor.execute("ANALYZE tickets_ticket")
 
 
 def action_pool(department_id: int) -> list[int]:
@@ -271,6 +286,7 @@ def main() -> None:
         .values_list("id", flat=True)[:DETAIL_TICKETS]
     )
     history(detail_ids, handler.pk)
+    counted_month()
     pool = action_pool(department)
     print(f"{Ticket.objects.count():,} tickets loaded in {time.perf_counter() - started:.0f} s; "
           f"{len(detail_ids)} for the detail, {len(pool)} for the actions")  # fmt: skip
@@ -435,21 +451,26 @@ def main() -> None:
     print(f"SQL: submit with an Idempotency-Key {sql['submit (API, Idempotency-Key)']}; reference list "
           f"{ref_sql['list']}")  # fmt: skip
 
-    print("\nbudgets (DESIGN.md §11; ratios of medians of interleaved rounds, the same rows):")
+    # The verdict is the median of the rounds' ratios: each qihu path is measured right next to its reference in
+    # every round, so a round's ratio compares the two under the same load; the load of a shared machine changes
+    # between rounds (here by 2× at times), which the ratio of the medians of all rounds would mix in.
+    print("\nbudgets (DESIGN.md §11; median of the rounds' ratios, each round's pair measured back to back):")
     verdicts, worst = [], None
     for path, reference_name in against.items():
         if f"qihu {path}" not in med:
             continue
-        ratio = med[f"qihu {path}"]["rps"] / med[f"reference {reference_name}"]["rps"]
+        of_medians = med[f"qihu {path}"]["rps"] / med[f"reference {reference_name}"]["rps"]
         rounds = [q["rps"] / r["rps"] for q, r in zip(results[f"qihu {path}"], results[f"reference {reference_name}"],
                                                       strict=True)]  # fmt: skip
+        ratio = statistics.median(rounds)
         ok = ratio >= BUDGETS[path]
         verdicts.append(ok)
         if worst is None or ratio / BUDGETS[path] < worst[1]:
             worst = (path, ratio / BUDGETS[path])
         print(
             f"  {path:20} {ratio:5.2f}× the reference's {reference_name:22} (rounds "
-            f"{' '.join(f'{r:.2f}' for r in rounds)}; budget ≥ {BUDGETS[path]}): {'PASS' if ok else 'FAIL'}"
+            f"{' '.join(f'{r:.2f}' for r in rounds)}; of the medians {of_medians:.2f}; budget ≥ {BUDGETS[path]}): "
+            f"{'PASS' if ok else 'FAIL'}"
         )
     dash_ok = dashboard["p50"] <= DASHBOARD_BUDGET_MS
     print(f"  dashboard first paint p50 {dashboard['p50']:.0f} ms over {TICKETS:,} tickets (budget ≤ "

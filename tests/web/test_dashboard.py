@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from tickets.figures import RATES, department_figures, trend
+from tickets.figures import RATES, dashboard_figures, department_figures, trend
 from tickets.models import Status
 from tickets.services import ticket_apply
 
@@ -111,3 +111,20 @@ def test_queue_export_follows_the_filters(world, make_ticket, client):
 def test_companies_cannot_see_the_figures(world, client):
     client.force_login(world.company_user)
     assert client.get("/dashboard/").status_code == 403
+
+
+@pytest.mark.parametrize("step", ["week", "month"])
+def test_the_dashboard_reads_its_figures_and_trend_at_once_as_each_alone(world, history, step):
+    """One reading split by department and period (figures.dashboard_figures) gives what the department figures
+    and the trend give when each is read on its own."""
+    period = {"start": datetime(2026, 10, 20, tzinfo=CITY), "end": datetime(2026, 12, 1, tzinfo=CITY),
+              "now": datetime(2026, 11, 20, tzinfo=CITY)}  # fmt: skip
+    tiers, periods = dashboard_figures(**period, step=step)
+    alone = department_figures(**period)
+    assert {k: [(f.department, f.rank, dict(f.counts)) for f in v] for k, v in tiers.items()} == {
+        k: [(f.department, f.rank, dict(f.counts)) for f in v] for k, v in alone.items()
+    }
+    assert figures_of(world, tiers).counts["overdue"] == 1
+    assert [(p.start, dict(p.counts)) for p in periods] == [
+        (p.start, dict(p.counts)) for p in trend(**period, step=step)
+    ]

@@ -18,6 +18,7 @@ from .. import figures, selectors
 from ..access import access_for
 from ..models import OPEN_STATUSES
 from .menu import require_page
+from .rows import ListRows
 
 PERIOD = timedelta(days=90)
 
@@ -39,15 +40,19 @@ def chain_workspace(request, code: str):
     if chain is None or not may_decide_for_chain(access, chain.pk):
         raise Http404  # a chain one may not work on is not shown, as for tickets
     now = timezone.now()
+    rows = ListRows(now)
     open_tickets = Q(tickets__status__in=OPEN_STATUSES, tickets__chain=chain)
     companies = chain.companies.select_related("district").annotate(open=Count("tickets", filter=open_tickets))
     context = {
         "chain": chain,
         "company_count": chain.companies.count(),
         "companies": companies.order_by("-open", "name")[:30],
-        "tickets": selectors.ticket_list(access=access)
-        .filter(chain=chain, status__in=OPEN_STATUSES, merged_into=None)
-        .order_by("due_at", "id")[:30],
+        "tickets": [
+            rows.of_ticket(t)
+            for t in selectors.ticket_list(access=access)
+            .filter(chain=chain, status__in=OPEN_STATUSES, merged_into=None)
+            .order_by("due_at", "id")[:30]
+        ],
         "problems": problem_list(access=access).filter(chain_problems_q([chain.pk])).order_by("-heat", "-id")[:20],
         "items": ListItem.objects.filter(chain=chain).select_related("owner").order_by("-created_at")[:20],
         "figures": (totals := figures.chain_figures(chain_id=chain.pk, start=now - PERIOD, end=now, now=now)),

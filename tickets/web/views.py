@@ -3,7 +3,6 @@
 import dataclasses
 import uuid
 from datetime import date, datetime, time, timedelta
-from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,10 +30,11 @@ from .. import figures, selectors, services
 from ..access import access_for, contact_for, roles_for, visible_q
 from ..api.filters import TicketFilter
 from ..api.serializers import ACTION_INPUTS
-from ..models import Source, Status, Ticket, ticket_light, ticket_number
+from ..models import Source, Status, Ticket
 from ..transitions import ACTIONS, opening_action
 from .forms import TicketForm
 from .menu import landing_url, require_page
+from .rows import ListRow, ListRows
 
 QUEUE_ROWS = 50
 QUEUE_STATUSES = {  # the statuses each kind of queue holds, for its filter
@@ -53,10 +53,20 @@ def home(request):
     return redirect(url)
 
 
+MY_ROWS = 50
+
+
 @login_required
 def my_tickets(request):
-    tickets = selectors.ticket_list(access=access_for(request.user)).order_by("-created_at", "-id")[:100]
-    return render(request, "tickets/my_tickets.html", {"tickets": tickets, "now": timezone.now()})
+    """The tickets the user may see (a company's: its own), newest first, a page of MY_ROWS at a time: the next
+    page starts after the last ticket shown (?before=its id), one index range whatever the page."""
+    before = as_id(request.GET.get("before", ""))
+    found = selectors.newest_rows(access=access_for(request.user), before=before, limit=MY_ROWS + 1)
+    rows = ListRows(timezone.now())
+    context = {"tickets": [rows.of_values(row) for row in found[:MY_ROWS]], "first_page": before is None}
+    if len(found) > MY_ROWS:
+        context["older"] = found[MY_ROWS - 1]["id"]
+    return render(request, "tickets/my_tickets.html", context)
 
 
 @login_required
@@ -178,42 +188,31 @@ def _queue(request, now, limit: int):
     return kind, filtered, rows
 
 
-class QueueRow:
-    """A workbench row read as values (`selectors.queue_rows`), with what tickets/_row.html asks of a ticket."""
-
-    __slots__ = ("due_at", "get_status_display", "lead_department", "light", "number", "pk", "status", "title")
-
-    def __init__(self, row: dict, now, labels: dict):
-        self.pk, self.title, self.status, self.due_at = row["id"], row["title"], row["status"], row["due_at"]
-        self.number = ticket_number(row["id"], row["created_at"])
-        self.get_status_display = labels.get(self.status, self.status)
-        self.light = ticket_light(self.status, row["hold_started_at"], row["yellow_at"], row["due_at"], now)
-        lead = selectors.code_name("department", row["lead_department_id"])
-        self.lead_department = None if lead is None else SimpleNamespace(**lead)
-
-
-def _department_queue(request, now) -> tuple[str, TicketFilter, list] | None:
+def _department_queue(request, make: ListRows) -> tuple[str, None, list[ListRow]] | None:
     """The workbench of one department's handler, unfiltered: as the API's queue reads it (the department's
     queue rows, then that page's tickets as values: DESIGN.md §11), not the joined query over model instances."""
     access = access_for(request.user)
     department = selectors.queue_entries_department(access)
     if department is None or any(value for value in request.GET.values()):
         return None
-    filtered = TicketFilter(request.GET, queryset=Ticket.objects.none())
-    labels = {value: str(label) for value, label in Status.choices}
-    rows = selectors.department_queue_rows(department, QUEUE_ROWS)
-    return "department", filtered, [QueueRow(row, now, labels) for row in rows]
+    return "department", None, [make.of_values(row) for row in selectors.department_queue_rows(department, QUEUE_ROWS)]
+
+
+FILTERS = ("status", "light", "category", "chain", "district", "q")
 
 
 @login_required
 def workbench(request):
     """The caller's queue, most urgent first (the light follows the deadline), with the API's filters."""
     now = timezone.now()
-    kind, filtered, rows = _department_queue(request, now) or _queue(request, now, QUEUE_ROWS)
+    make = ListRows(now)
+    kind, filtered, found = _department_queue(request, make) or _queue(request, now, QUEUE_ROWS)
+    rows = [row if isinstance(row, dict) else make.of_ticket(row) for row in found]
     context = {
-        "rows": rows, "filter": filtered, "now": now, "choices": selectors.filter_choices(),
+        "rows": rows, "filter": filtered, "choices": selectors.filter_choices(),
+        "chosen": {name: request.GET.get(name, "") for name in FILTERS},  # a dict: found at once by the template
         "statuses": [(s, Status(s).label) for s in QUEUE_STATUSES.get(kind, [])], "lights": Light.choices,
-        "can_accept": kind == "department" and any(t.status == Status.ASSIGNED for t in rows),
+        "can_accept": kind == "department" and any(row["status"] == Status.ASSIGNED for row in rows),
     }  # fmt: skip
     return render(request, "tickets/workbench.html", context)
 
@@ -319,9 +318,9 @@ def _instants(request) -> tuple[date, date, datetime, datetime]:
 def dashboard(request):
     start, end, since, until = _instants(request)
     now = timezone.now()
-    tiers = figures.department_figures(start=since, end=until, now=now)
     step = "week" if (end - start).days <= 62 else "month"
-    chart = _trend_chart(figures.trend(start=since, end=until, now=now, step=step), step)
+    tiers, periods = figures.dashboard_figures(start=since, end=until, now=now, step=step)
+    chart = _trend_chart(periods, step)
     tables = [(label, tiers[code]) for code, label in figures.TIERS if tiers[code]]
     return render(
         request,
