@@ -50,7 +50,10 @@ class UserAdmin(SecurityAdminOnly, BaseUserAdmin):
         (_("个人信息"), {"fields": ("first_name", "last_name", "email")}),
         (_("企业"), {"fields": ("company", "phone")}),
         # Django's groups and per-user permissions are not used: roles are these flags and the memberships below.
-        (_("角色（三员分立）"), {"fields": ("is_active", "is_staff", "is_superuser", "is_security_admin", "is_auditor")}),
+        (
+            _("角色（三员分立）"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "is_security_admin", "is_auditor")},
+        ),
         (_("重要日期"), {"fields": ("last_login", "date_joined")}),
     )
     readonly_fields = ("password_changed_at", "last_login", "date_joined")

@@ -118,8 +118,13 @@ def load_people(departments: dict[str, Department]) -> list[User]:
         account, _created = User.objects.update_or_create(
             username=username,
             # the password chosen now: a reloaded demo's officials are not sent to change an expired one
-            defaults={"first_name": name, "password": password, "password_changed_at": timezone.now(),
-                      "email": f"{username}@demo.qihu.local", **fields},  # fmt: skip
+            defaults={
+                "first_name": name,
+                "password": password,
+                "password_changed_at": timezone.now(),
+                "email": f"{username}@demo.qihu.local",
+                **fields,
+            },
         )
         return account
 

@@ -232,7 +232,9 @@ def test_none_of_the_last_five_passwords_again(world):
 
 def test_the_change_page_applies_the_policy_and_records_the_change(world):
     client = web_login(world.company_user)
-    weak = client.post("/account/password/", {"old_password": PASSWORD, "new_password1": "short", "new_password2": "short"})
+    weak = client.post(
+        "/account/password/", {"old_password": PASSWORD, "new_password1": "short", "new_password2": "short"}
+    )
     assert weak.status_code == 200 and "至少" in weak.content.decode()
     new = "Quzhou-Kaihua-2026"
     done = client.post("/account/password/", {"old_password": PASSWORD, "new_password1": new, "new_password2": new})
