@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from privacy.crypto import EncryptedCharField
+
 
 class User(AbstractUser):
     """A login. A company user belongs to a company; officials get their roles from memberships."""
@@ -15,7 +17,7 @@ class User(AbstractUser):
         blank=True,
         related_name="users",
     )
-    phone = models.CharField(_("手机号"), max_length=30, blank=True)
+    phone = EncryptedCharField(_("手机号"), blank=True)  # SM4-encrypted at rest (privacy/crypto.py)
     # The auditor (三员分立): reads, searches and exports the audit log (/audit/) and nothing else. Not to be held
     # with the superuser flag, staff or any other role: the audit page refuses such a user (audit/access.py).
     is_auditor = models.BooleanField(_("审计员"), default=False)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "digests",
     "demo",
     "audit",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -313,6 +314,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.purge",
         "schedule": crontab(hour=4, minute=15),
     },
+    # Closed tickets' contacts past QIHU_PII_RETENTION_DAYS are anonymised (PIPL: kept no longer than needed).
+    "nightly-anonymise-contacts": {
+        "task": "privacy.anonymise_expired",
+        "schedule": crontab(hour=4, minute=45),
+    },
     "nightly-detect-common-problems": {
         "task": "problems.detect_all",
         "schedule": crontab(hour=3, minute=30),
@@ -365,6 +371,13 @@ QIHU = {
     # A web session ends after this long without a request, and this long after its login whatever happens.
     "SESSION_IDLE": timedelta(minutes=env.int("QIHU_SESSION_IDLE_MINUTES", default=30)),
     "SESSION_MAX": timedelta(hours=env.int("QIHU_SESSION_MAX_HOURS", default=12)),
+    # -- Personal information (issue 18, item 4; privacy/crypto.py) --
+    # SM4 key for phone numbers at rest, `<id>:<64 hex digits>`; older keys (to decrypt only) during a rotation.
+    # Unset: a public demo key, which `check --deploy` refuses.
+    "PII_KEY": env.str("QIHU_PII_KEY", default=""),
+    "PII_OLD_KEYS": env.list("QIHU_PII_OLD_KEYS", default=[]),
+    # A closed ticket's contact (name, phone) is anonymised this many days after it closed (nightly).
+    "PII_RETENTION_DAYS": env.int("QIHU_PII_RETENTION_DAYS", default=3 * 365),
     "TRUSTED_PROXIES": [ip_network(n.strip(), strict=False) for n in env.list("QIHU_TRUSTED_PROXIES", default=[])],
 }
 

@@ -15,6 +15,7 @@ from accounts.roles import Role
 from common.cache import process_cache
 from common.errors import NotFound
 from common.text import bigrams
+from privacy.crypto import EncryptedCharField
 from sla.policies import Light
 
 from .access import Access, visible_q
@@ -166,6 +167,8 @@ class _Rows:
             for i in _json_columns(model):
                 if isinstance(values[i], str):
                     values[i] = json.loads(values[i])
+            for i in _encrypted_columns(model):  # the ORM's converter: phone numbers are stored SM4-encrypted
+                values[i] = fields[i].from_db_value(values[i], None, connection)
             if field is None:
                 instance = model.from_db(connection.alias, None, values)
             else:
@@ -173,6 +176,11 @@ class _Rows:
                     instance, None if values[0] is None else model.from_db(connection.alias, None, values)
                 )
         return instance
+
+
+@cache
+def _encrypted_columns(model) -> list[int]:
+    return [i for i, f in enumerate(model._meta.concrete_fields) if isinstance(f, EncryptedCharField)]
 
 
 @cache
