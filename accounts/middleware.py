@@ -5,14 +5,17 @@
 2. a user who owes a second factor (accounts/otp.py) reaches nothing but its pages until it is given;
 3. an official whose password is older than QIHU["PASSWORD_MAX_AGE"] reaches nothing but the change page.
 
-Steps 2 and 3 are checked once per session (the answer is kept in it), not on every request. The API's token
-requests carry no session: the token login asked for the second factor itself (accounts/api.py).
+Steps 2 and 3 are judged at the login (the answers kept in the session, written by the login anyway), so that a
+page costs no query for them; the API's token requests carry no session: the token login asked for the second
+factor itself (accounts/api.py).
 """
 
 import time
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -44,6 +47,17 @@ def password_expired(user) -> bool:
     return bool(max_age) and user.password_changed_at < timezone.now() - max_age and is_government_account(user)
 
 
+@receiver(user_logged_in, dispatch_uid="accounts.middleware.start_session")
+def _start_session(sender, request, user, **kwargs):
+    """The session's clocks start, and what the user owes is judged once, at the login."""
+    if request is None or not hasattr(request, "session"):
+        return
+    session, now = request.session, time.time()
+    session[LOGIN_AT] = session[SEEN_AT] = now
+    session[FACTOR_OK] = not second_factor_due(user)  # a factor owed is never given with the password
+    session[PASSWORD_OK] = not password_expired(user)
+
+
 class AccountPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -72,7 +86,7 @@ class AccountPolicyMiddleware:
 
     def _owed_step(self, request) -> str:
         session, user = request.session, request.user
-        if not session.get(FACTOR_OK):
+        if not session.get(FACTOR_OK):  # owed at the login (or a session older than this rule)
             if second_factor_due(user) and not user.is_verified():
                 return "account-otp-verify" if confirmed_device(user) else "account-otp-setup"
             mark_factor_given(request)
