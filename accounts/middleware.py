@@ -31,7 +31,7 @@ from .otp import confirmed_device, second_factor_due
 
 LOGIN_AT, SEEN_AT = "qihu_login_at", "qihu_seen_at"
 FACTOR_OK, PASSWORD_OK = "qihu_factor_ok", "qihu_password_ok"
-OPEN_PATHS = ("/static/", "/i18n/", "/healthz", "/logout/", "/account/", "/admin/logout/")
+OPEN_PATHS = ("/static/", "/i18n/", "/healthz", "/logout/", "/admin/logout/")
 
 
 def mark_factor_given(request) -> None:
@@ -66,8 +66,8 @@ class AccountPolicyMiddleware:
         if request.user.is_authenticated and hasattr(request, "session"):
             if self._ended(request):
                 request.user = AnonymousUser()
-            elif not request.path.startswith(OPEN_PATHS) and (step := self._owed_step(request)):
-                return self._send_to(request, step)
+            elif (step := self._owed_step(request)) and not request.path.startswith((*OPEN_PATHS, reverse(step))):
+                return self._send_to(request, step)  # only the owed step's own pages: the password page waits too
         return self.get_response(request)
 
     def _ended(self, request) -> bool:

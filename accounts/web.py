@@ -89,6 +89,8 @@ def otp_verify(request):
 def otp_remove_own(request):
     if otp_required(request.user):
         messages.error(request, _("您的账号必须使用双因素认证，不能停用。"))
+    elif not request.user.is_verified():  # removing it takes the factor itself, not the password alone
+        return redirect("account-otp-verify")
     else:
         otp_remove(request=request, user=request.user)
         messages.success(request, _("双因素认证已停用。"))

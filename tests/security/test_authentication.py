@@ -95,6 +95,18 @@ def test_a_company_user_is_not_required_but_may_turn_it_on_and_off(world, otp_re
     assert actions(Action.OTP_ENROL, Action.OTP_DISABLE) == ["otp_enrol", "otp_disable"]
 
 
+def test_the_password_alone_reaches_neither_the_password_page_nor_the_removal(world, otp_required):
+    user = world.company_user
+    client = web_login(user)
+    client.get("/account/otp/")
+    client.post("/account/otp/", {"code": code_of(user)})
+    thief = web_login(user)  # knows the password, not the phone
+    assert thief.get("/account/password/").url.startswith("/account/otp/verify/")
+    assert thief.get("/account/otp/").url.startswith("/account/otp/verify/")
+    assert thief.post("/account/otp/remove/").url.startswith("/account/otp/verify/")
+    assert TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
 def test_an_official_cannot_remove_a_required_factor(world, otp_required):
     client = web_login(world.handler)
     enrol(client, world.handler)
