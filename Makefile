@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
 .PHONY: install run test chromium cjk-font screenshots lint fmt clean bench-triage bench-sla bench-queue \
-	bench-problems bench-digests bench-ticket soak score-problems
+	bench-problems bench-digests bench-ticket soak score-problems audit-deps backup-drill
 
 install: $(VENV)/.installed
 
@@ -91,6 +91,16 @@ screenshots: install chromium
 	server=$$!; for i in $$(seq 90); do curl -fs localhost:8099/healthz >/dev/null && break; sleep 1; done; \
 	$(PY) scripts/screenshots.py http://localhost:8099; status=$$?; \
 	kill -TERM $$server; wait $$server; exit $$status  # TERM: a background job ignores INT (run-embedded stops its servers)
+
+# Known vulnerabilities in the installed, pinned requirements (pip-audit, PyPI's advisory data): fails on any.
+# Needs the network, so it is a target of its own (CI runs it), never part of `make test`.
+audit-deps: install
+	$(VENV)/bin/pip-audit --strict --progress-spinner off
+
+# Backup and restore drill (docs/operations.md): pg_dump/pg_restore of a real PostgreSQL and the attachments into a
+# fresh database and folder; the same rows, files and an intact audit chain, with the figures printed last.
+backup-drill: install
+	scripts/with-services $(PY) scripts/backup.py drill
 
 lint: install
 	$(VENV)/bin/ruff check .

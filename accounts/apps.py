@@ -7,4 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账号")
 
     def ready(self):
-        from . import tokens  # noqa: F401  (its receiver: the web logout revokes the user's API tokens)
+        # Their receivers: the web logout revokes the user's API tokens; failed logins count towards the lockout;
+        # a login starts the session's clocks and judges what the user owes (second factor, expired password).
+        from . import lockout, middleware, tokens  # noqa: F401

@@ -1,6 +1,9 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from privacy.crypto import EncryptedCharField
 
 
 class User(AbstractUser):
@@ -14,14 +17,24 @@ class User(AbstractUser):
         blank=True,
         related_name="users",
     )
-    phone = models.CharField(_("手机号"), max_length=30, blank=True)
+    phone = EncryptedCharField(_("手机号"), blank=True)  # SM4-encrypted at rest (privacy/crypto.py)
     # The auditor (三员分立): reads, searches and exports the audit log (/audit/) and nothing else. Not to be held
     # with the superuser flag, staff or any other role: the audit page refuses such a user (audit/access.py).
     is_auditor = models.BooleanField(_("审计员"), default=False)
+    # The security administrator (三员分立): manages accounts, roles and their security (unlock, second factor),
+    # in the admin (with is_staff), and nothing else; neither a superuser, an auditor nor an official
+    # (accounts/access.py). The superuser (the system administrator) configures, but no longer manages accounts.
+    is_security_admin = models.BooleanField(_("安全管理员"), default=False)
+    # When the password was last chosen: officials' passwords expire (QIHU["PASSWORD_MAX_AGE"]).
+    password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     def save(self, *args, **kwargs):
         # set_password() leaves the new password here until the save (Django's own cue for the validators'
@@ -32,6 +45,9 @@ class User(AbstractUser):
             from .tokens import tokens_revoke  # not at import time: it needs DRF's Token model, loaded later
 
             tokens_revoke(user=self)
+            from audit import services as audit  # the audit app's models import this one
+
+            audit.record(audit.Action.PASSWORD_CHANGE, obj=self)
 
     @property
     def display_name(self) -> str:
@@ -43,3 +59,19 @@ class User(AbstractUser):
         from tickets.access import access_for
 
         return access_for(self).chain_ids
+
+
+class PasswordHistory(models.Model):
+    """A hash of a password the user had: the policy refuses the last few again (accounts/passwords.py)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(_("密码"), max_length=128)
+    created = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created:%Y-%m-%d}"

@@ -26,6 +26,16 @@ class Action(models.TextChoices):
     EXPORT = "export", _("导出")
     CONTACT_REVEAL = "contact_reveal", _("查看完整联系电话")
     AUDIT_PURGE = "audit_purge", _("清理过期审计记录")
+    OTP_ENROL = "otp_enrol", _("启用双因素认证")
+    OTP_DISABLE = "otp_disable", _("停用双因素认证")
+    OTP_FAILURE = "otp_failure", _("动态口令错误")
+    ACCOUNT_LOCKED = "account_locked", _("账号锁定")
+    ACCOUNT_UNLOCKED = "account_unlocked", _("账号解锁")
+    PASSWORD_CHANGE = "password_change", _("修改密码")
+    SESSION_TIMEOUT = "session_timeout", _("会话超时")
+    CONTACT_EXPORT = "contact_export", _("导出个人信息")
+    CONTACT_ERASE = "contact_erase", _("删除个人信息")
+    CONTACT_ANONYMISE = "contact_anonymise", _("个人信息到期匿名化")
 
 
 class Result(models.TextChoices):

@@ -45,7 +45,7 @@ def _via(request) -> str:
 
 
 # Role flags of a user: a change of any is a role change (三员分立: who administers, who audits).
-ROLE_FLAGS = ("is_superuser", "is_staff", "is_auditor", "is_active", "company_id")
+ROLE_FLAGS = ("is_superuser", "is_staff", "is_auditor", "is_security_admin", "is_active", "company_id")
 
 
 @receiver(pre_save, sender=User, dispatch_uid="audit_user_roles_before")
@@ -64,7 +64,7 @@ def _user_roles_after(sender, instance, created, raw=False, **kwargs):
     after = {flag: getattr(instance, flag) for flag in ROLE_FLAGS}
     before = getattr(instance, "_audit_roles_before", None)
     if created:
-        if any(after[f] for f in ("is_superuser", "is_staff", "is_auditor")):
+        if any(after[f] for f in ("is_superuser", "is_staff", "is_auditor", "is_security_admin")):
             services.record(Action.ROLE_CHANGE, obj=instance, details={"created": True, "after": after})
         return
     if before is not None and before != after:

@@ -50,15 +50,11 @@ def client_address(request) -> str:
     return address
 
 
-class LoginThrottle(FailOpenMixin, SimpleRateThrottle):
-    """Per client address, on every login: the API's token, the web's and the admin's (the same counters).
-
-    A counter per address and window, not DRF's list of past requests: reading the list, adding to it and
+class _WindowCounter(SimpleRateThrottle):
+    """A counter per address and window, not DRF's list of past requests: reading the list, adding to it and
     writing it back lets parallel guesses all read the same short list and all pass. `add` and `incr` are
     atomic in Redis (and in the embedded default's file cache, common/filecache.py), so each guess gets its
     own number. A window starts at an address's first login and lasts the rate's period."""
-
-    scope = "login"
 
     def allow_request(self, request, view):
         key = self.cache_format % {"scope": self.scope, "ident": client_address(request)}
@@ -71,6 +67,14 @@ class LoginThrottle(FailOpenMixin, SimpleRateThrottle):
 
     def wait(self):
         return self.remaining
+
+
+class LoginThrottle(FailOpenMixin, _WindowCounter):
+    """Per client address, on every login: the API's token, the web's and the admin's (the same counters). The
+    mixin comes first so that its fail-open wraps the counting (defined on the class itself, the counting had
+    bypassed it: the web login was a 500 with Redis down)."""
+
+    scope = "login"
 
 
 class SubmitThrottle(FailOpenMixin, UserRateThrottle):

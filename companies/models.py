@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.names import EnglishName
 from common.text import split_keywords
+from privacy.crypto import EncryptedCharField
 
 from .credit_code import validate_credit_code
 
@@ -42,7 +43,9 @@ class Company(models.Model):
     chains = models.ManyToManyField(IndustryChain, verbose_name=_("产业链"), blank=True, related_name="companies")
     address = models.CharField(_("地址"), max_length=200, blank=True)
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    # SM4-encrypted at rest; found by its blind index (privacy/crypto.py, companies/selectors.py).
+    contact_phone = EncryptedCharField(_("联系电话"), blank=True, index_field="contact_phone_index")
+    contact_phone_index = models.CharField(_("联系电话索引"), max_length=64, blank=True, db_index=True, editable=False)
     # Imported history identifies a requester only by an opaque id (import_history's user_id).
     external_id = models.CharField(_("外部编号"), max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -117,7 +117,14 @@ def load_people(departments: dict[str, Department]) -> list[User]:
     def user(username: str, name: str, **fields) -> User:
         account, _created = User.objects.update_or_create(
             username=username,
-            defaults={"first_name": name, "password": password, "email": f"{username}@demo.qihu.local", **fields},
+            # the password chosen now: a reloaded demo's officials are not sent to change an expired one
+            defaults={
+                "first_name": name,
+                "password": password,
+                "password_changed_at": timezone.now(),
+                "email": f"{username}@demo.qihu.local",
+                **fields,
+            },
         )
         return account
 
@@ -125,6 +132,8 @@ def load_people(departments: dict[str, Department]) -> list[User]:
         Membership.objects.get_or_create(user=account, department=department, role=role)
 
     user("admin", "系统管理员", is_staff=True, is_superuser=True)
+    user("anquan", "安全管理员", is_staff=True, is_security_admin=True)  # accounts and roles (三员分立)
+    user("shenji", "安全审计员", is_auditor=True)  # reads the audit log only
     member(user("shouli", "受理研判员"), departments["fuwu"], Role.DISPATCHER)
     member(user("duban", "效能督办员"), departments["xiaoneng"], Role.SUPERVISOR)
     for code, name in reference.CHAINS:

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_otp",  # the second factor (TOTP, RFC 6238): its devices, verification and replay/throttle rules
+    "django_otp.plugins.otp_totp",
     "django_filters",
     "drf_spectacular",
     "django_htmx",  # htmx itself, served as a static file: no front-end build step
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
     "digests",
     "demo",
     "audit",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -64,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the session passed the second factor
+    "accounts.middleware.AccountPolicyMiddleware",  # idle/absolute session end, second factor, password expiry
     "audit.context.AuditContextMiddleware",  # who and from where, for the audit records of signals
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -110,10 +115,28 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The password policy (等保 2.0 身份鉴别): long enough, three character classes of four, not like the username or
+# e-mail, not a common or all-digit one, none of the user's last few (accounts/passwords.py). Checked wherever a
+# password is chosen (the change page, the admin's forms, `changepassword`).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("QIHU_PASSWORD_MIN_LENGTH", default=10)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "accounts.passwords.NotUsernameValidator"},
+    {
+        "NAME": "accounts.passwords.PasswordHistoryValidator",
+        "OPTIONS": {"keep": env.int("QIHU_PASSWORD_HISTORY", default=5)},
+    },
 ]
+# Logins: Django's model backend that also refuses a locked account (accounts/lockout.py).
+AUTHENTICATION_BACKENDS = ["accounts.lockout.LockoutModelBackend"]
+# The authenticator apps show this name beside the account.
+OTP_TOTP_ISSUER = env.str("QIHU_OTP_ISSUER", default="qihu 企呼我应")
 
 # zh-hans is the default; `Accept-Language: en` (or the language switch) gives English.
 LANGUAGE_CODE = "zh-hans"
@@ -291,6 +314,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.purge",
         "schedule": crontab(hour=4, minute=15),
     },
+    # Closed tickets' contacts past QIHU_PII_RETENTION_DAYS are anonymised (PIPL: kept no longer than needed).
+    "nightly-anonymise-contacts": {
+        "task": "privacy.anonymise_expired",
+        "schedule": crontab(hour=4, minute=45),
+    },
     "nightly-detect-common-problems": {
         "task": "problems.detect_all",
         "schedule": crontab(hour=3, minute=30),
@@ -328,6 +356,28 @@ QIHU = {
     # throttle's key, common/throttling.py). None by default: the address is the connection's own.
     # The security audit log is kept this many days (at least 180, 等保 2.0; audit/services.py refuses less).
     "AUDIT_RETENTION_DAYS": env.int("QIHU_AUDIT_RETENTION_DAYS", default=180),
+    # -- Identification and authentication (issue 18, item 1; docs/security.md) --
+    # The second factor (TOTP) is required of officials and administrators: on by default with DEBUG off
+    # (production), off for the demo by this one setting (QIHU_OTP_REQUIRED=0, which `make run` sets). Companies
+    # may turn it on for themselves either way.
+    "OTP_REQUIRED": env.bool("QIHU_OTP_REQUIRED", default=not DEBUG),
+    # Failed logins (password or second factor) per username: this many within LOCKOUT_WINDOW lock the account
+    # for LOCKOUT_PERIOD, whatever the address (the login throttle counts per address).
+    "LOCKOUT_FAILURES": env.int("QIHU_LOCKOUT_FAILURES", default=5),
+    "LOCKOUT_WINDOW": timedelta(minutes=env.int("QIHU_LOCKOUT_WINDOW_MINUTES", default=15)),
+    "LOCKOUT_PERIOD": timedelta(minutes=env.int("QIHU_LOCKOUT_MINUTES", default=30)),
+    # Officials' passwords expire after this many days (0: never); the web asks for a new one.
+    "PASSWORD_MAX_AGE": timedelta(days=env.int("QIHU_PASSWORD_MAX_AGE_DAYS", default=90)),
+    # A web session ends after this long without a request, and this long after its login whatever happens.
+    "SESSION_IDLE": timedelta(minutes=env.int("QIHU_SESSION_IDLE_MINUTES", default=30)),
+    "SESSION_MAX": timedelta(hours=env.int("QIHU_SESSION_MAX_HOURS", default=12)),
+    # -- Personal information (issue 18, item 4; privacy/crypto.py) --
+    # SM4 key for phone numbers at rest, `<id>:<64 hex digits>`; older keys (to decrypt only) during a rotation.
+    # Unset: a public demo key, which `check --deploy` refuses.
+    "PII_KEY": env.str("QIHU_PII_KEY", default=""),
+    "PII_OLD_KEYS": env.list("QIHU_PII_OLD_KEYS", default=[]),
+    # A closed ticket's contact (name, phone) is anonymised this many days after it closed (nightly).
+    "PII_RETENTION_DAYS": env.int("QIHU_PII_RETENTION_DAYS", default=3 * 365),
     "TRUSTED_PROXIES": [ip_network(n.strip(), strict=False) for n in env.list("QIHU_TRUSTED_PROXIES", default=[])],
 }
 
@@ -355,4 +405,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# The cookie goes with the session's absolute lifetime (accounts/middleware.py ends the session itself).
+SESSION_COOKIE_AGE = int(QIHU["SESSION_MAX"].total_seconds())
 X_FRAME_OPTIONS = "DENY"

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.web import LoginForm
 from common.throttling import LoginThrottle, throttle_posts
 from common.views import healthz
 
@@ -35,7 +36,12 @@ handler500 = "common.api.api_server_error"
 
 urlpatterns = [
     path("", include("tickets.web.urls")),
-    path("login/", throttle_posts(LoginThrottle)(auth_views.LoginView.as_view()), name="login"),
+    path(
+        "login/",
+        throttle_posts(LoginThrottle)(auth_views.LoginView.as_view(authentication_form=LoginForm)),
+        name="login",
+    ),
+    path("account/", include("accounts.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     # The admin's own login, throttled like the others (reverse("admin:login") still names this path).

@@ -303,3 +303,22 @@ def wait_for(predicate, *, timeout: float = 30, interval: float = 0.1):
 
 
 __all__ = ["PASSWORD", "api", "drive", "wait_for"]
+
+
+@pytest.fixture
+def security_admin(db):
+    """The security administrator (三员分立): accounts and roles in the admin, nothing else."""
+    return UserFactory(username="anquan", is_staff=True, is_security_admin=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_account_locked_by_an_earlier_test():
+    """Failed logins are counted per account in Redis (accounts/lockout.py), across tests: start at nought."""
+    from django.core.cache import cache
+
+    try:
+        client = cache._cache.get_client()
+        if keys := client.keys("*throttle_lockout_*"):
+            client.delete(*keys)
+    except Exception:  # a test that stops Redis restarts it; nothing to clean then
+        pass

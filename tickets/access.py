@@ -154,7 +154,7 @@ def roles_for(access: Access, ticket: Ticket) -> frozenset[str]:
 
 
 # -- personal data --------------------------------------------------------------------------------
-# Who works the ticket sees personal data in full; everyone else sees it masked (DESIGN.md §1).
+# Who works the ticket may see personal data in full; everyone else sees it masked (DESIGN.md §1).
 HANDLING_PATH = frozenset({Role.COMPANY_USER, Role.HANDLER, Role.DEPT_HEAD, ASSIST_HANDLER, Role.DISPATCHER})
 
 
@@ -172,7 +172,12 @@ def mask_name(name: str) -> str:
 
 
 def contact_for(roles: frozenset[str], ticket: Ticket) -> tuple[str, str]:
-    """The company's contact person and phone for the ticket as these roles may see them (API and pages)."""
-    if roles & HANDLING_PATH:
-        return ticket.contact_name, ticket.contact_phone
-    return mask_name(ticket.contact_name), mask_phone(ticket.contact_phone) if ticket.contact_phone else ""
+    """The company's contact person and phone for the ticket as these roles may see them (API and pages): the
+    phone masked for everyone (the handling path reveals it with an audited click: privacy.services.contact_reveal),
+    the name too outside the handling path."""
+    phone = mask_phone(ticket.contact_phone) if ticket.contact_phone else ""
+    return (ticket.contact_name if may_reveal_contact(roles) else mask_name(ticket.contact_name)), phone
+
+
+def may_reveal_contact(roles: frozenset[str]) -> bool:
+    return bool(roles & HANDLING_PATH)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.ids import MAX_ID
+from privacy.crypto import EncryptedCharField
 from sla.calendar import CITY_TZ
 from sla.policies import light_at
 
@@ -110,7 +111,9 @@ class Ticket(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     description = models.TextField(_("诉求内容"), max_length=5000)
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    # SM4-encrypted at rest; found by its blind index (privacy/crypto.py).
+    contact_phone = EncryptedCharField(_("联系电话"), blank=True, index_field="contact_phone_index")
+    contact_phone_index = models.CharField(_("联系电话索引"), max_length=64, blank=True, db_index=True, editable=False)
     source = models.CharField(_("渠道"), max_length=10, choices=Source.choices, default=Source.API)
 
     # Triage (问题研判).

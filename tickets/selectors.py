@@ -16,6 +16,7 @@ from common.cache import process_cache
 from common.errors import NotFound
 from common.names import in_language
 from common.text import bigrams
+from privacy.crypto import EncryptedCharField
 from sla.policies import Light
 
 from .access import OPEN_ASSIGNMENT, Access, remember_assisting, visible_q
@@ -200,6 +201,8 @@ class _Rows:
             for i in _json_columns(model):
                 if isinstance(values[i], str):
                     values[i] = json.loads(values[i])
+            for i in _encrypted_columns(model):  # the ORM's converter: phone numbers are stored SM4-encrypted
+                values[i] = fields[i].from_db_value(values[i], None, connection)
             if field is None:
                 instance = model.from_db(connection.alias, None, values)
             else:
@@ -220,6 +223,11 @@ def _from_json(field):
     if isinstance(field, (models.DecimalField, models.UUIDField, models.BinaryField, models.DurationField)):
         raise NotImplementedError(f"{field} is not read back from JSON here")
     return None
+
+
+@cache
+def _encrypted_columns(model) -> list[int]:
+    return [i for i, f in enumerate(model._meta.concrete_fields) if isinstance(f, EncryptedCharField)]
 
 
 @cache

@@ -218,6 +218,7 @@ SERVER_ENV = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "bench-queue-not-a-secret",
     "QIHU_SECURE_SSL_REDIRECT": "false",
+    "QIHU_OTP_REQUIRED": "false",  # sessions made with force_login: no second factor to give
     "LOG_LEVEL": "WARNING",
 }
 

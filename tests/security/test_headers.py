@@ -58,6 +58,7 @@ def production_env() -> dict:
     return {
         **os.environ, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "x" * 20 + "-production-probe-" + "y" * 40,
         "DJANGO_ALLOWED_HOSTS": "testserver,qihu.example.gov.cn", "DJANGO_SETTINGS_MODULE": "qihu.settings",
+        "QIHU_PII_KEY": "k2026:" + "5a" * 32,
     }  # fmt: skip
 
 

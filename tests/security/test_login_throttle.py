@@ -29,8 +29,10 @@ WRONG = {"username": "qiye-a", "password": "wrong"}
 
 
 @pytest.fixture
-def login_rate(monkeypatch):
+def login_rate(monkeypatch, settings):
     monkeypatch.setitem(LoginThrottle.THROTTLE_RATES, "login", f"{RATE}/min")
+    # these tests count per address: the per-account lockout (tests/security/test_authentication.py) stays out
+    settings.QIHU = {**settings.QIHU, "LOCKOUT_FAILURES": 100}
 
 
 @pytest.fixture
@@ -212,7 +214,7 @@ def test_on_gunicorn_behind_a_trusted_proxy_x_forwarded_for_names_the_client(wor
     """The test client plays the proxy (QIHU_TRUSTED_PROXIES): each address it forwards has its own count, the
     admin's login included; what a client writes at the left of the header does not change its address."""
     cheap_password(world.company_user, world.admin)
-    url = gunicorn(QIHU_TRUSTED_PROXIES="127.0.0.1")
+    url = gunicorn(QIHU_TRUSTED_PROXIES="127.0.0.1", QIHU_LOCKOUT_FAILURES="100")  # per address, not per account
     wrong_admin = {"username": "admin", "password": "wrong"}
     guesser = {"X-Forwarded-For": "198.51.100.1"}
     codes = [page_post(url, "/admin/login/", wrong_admin, **guesser).status_code for _ in range(RATE + 1)]

@@ -1,7 +1,6 @@
-"""Personal data masked outside the handling path (DESIGN.md §1): contact phone and name in the API.
-
-The pages show neither (checked here too); the API's ticket detail is the one output that carries them.
-"""
+"""Personal data masked (DESIGN.md §1, issue 18 item 4): the contact's phone masked for everyone, revealed to the
+handling path on an explicit, audited request; the name masked outside the handling path. The API's ticket detail
+and the ticket's page are the outputs that carry them."""
 
 from tests.conftest import api
 from tickets.api.serializers import mask_name, mask_phone
@@ -12,7 +11,13 @@ NAME, PHONE = "欧阳娜娜", "13905701234"
 
 
 def contact(user, ticket) -> tuple[str, str]:
+    """What the user sees of the contact, having asked for the full number where they may."""
     data = api(user).get(f"/api/v1/tickets/{ticket.pk}/").json()
+    assert data["contact_phone"] in ("", mask_phone(PHONE)), data["contact_phone"]  # never in full unasked
+    revealed = api(user).post(f"/api/v1/tickets/{ticket.pk}/contact/")
+    if revealed.status_code == 200:
+        return revealed.json()["contact_name"], revealed.json()["contact_phone"]
+    assert revealed.status_code == 403
     return data["contact_name"], data["contact_phone"]
 
 
@@ -29,16 +34,19 @@ def test_the_handling_path_sees_the_contact_and_everyone_else_a_mask(world, make
         assert contact(world.people[persona], ticket) == ("欧***", "139****1234"), persona
     for persona in ("other_company_user", "other_handler"):
         assert api(world.people[persona]).get(f"/api/v1/tickets/{ticket.pk}/").status_code == 404
-    # The page shows the contact as the API does (issue 15: the handler must be able to call the company back).
+    # The page shows the name and a masked phone with its reveal button to the handling path (issue 15: the
+    # handler must be able to call the company back); the button shows the number and records it.
     for persona in ("handler", "dept_head", "assist_handler", "dispatcher"):
         client.force_login(world.people[persona])
         html = client.get(f"/tickets/{ticket.pk}/").content.decode()
-        assert NAME in html and PHONE in html, persona
+        assert NAME in html and PHONE not in html and "139****1234" in html and 'id="reveal-phone"' in html, persona
+        assert PHONE in client.post(f"/tickets/{ticket.pk}/contact/", HTTP_HX_REQUEST="true").content.decode()
     for persona in ("supervisor", "chain_leader"):
         client.force_login(world.people[persona])
         html = client.get(f"/tickets/{ticket.pk}/").content.decode()
         assert NAME not in html and PHONE not in html, persona
-        assert "欧***" in html and "139****1234" in html, persona
+        assert "欧***" in html and "139****1234" in html and 'id="reveal-phone"' not in html, persona
+        assert client.post(f"/tickets/{ticket.pk}/contact/").status_code == 403
 
 
 def test_a_department_that_returned_the_ticket_sees_it_masked(world, make_ticket):

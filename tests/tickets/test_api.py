@@ -98,10 +98,12 @@ def test_company_does_not_see_internal_notes(world, make_ticket):
     assert len(official_view["comments"]) == 2
 
 
-def test_phone_is_masked_outside_the_handling_path(world, make_ticket):
+def test_phone_is_masked_and_revealed_to_the_handling_path_only(world, make_ticket):
     ticket = make_ticket(Status.ACCEPTED)
-    assert api(world.handler).get(f"/api/v1/tickets/{ticket.pk}/").data["contact_phone"] == "13805700000"
+    assert api(world.handler).get(f"/api/v1/tickets/{ticket.pk}/").data["contact_phone"] == "138****0000"
+    assert api(world.handler).post(f"/api/v1/tickets/{ticket.pk}/contact/").data["contact_phone"] == "13805700000"
     assert api(world.chain_leader).get(f"/api/v1/tickets/{ticket.pk}/").data["contact_phone"] == "138****0000"
+    assert api(world.chain_leader).post(f"/api/v1/tickets/{ticket.pk}/contact/").status_code == 403
 
 
 def test_an_action_the_state_does_not_allow_is_a_409(world, make_ticket):

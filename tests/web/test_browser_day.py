@@ -2,6 +2,7 @@
 
 import pytest
 
+from audit.models import Action, AuditRecord
 from tickets.models import Status, Ticket
 
 from ..factories import PASSWORD
@@ -111,7 +112,11 @@ def test_a_handler_sees_the_contact_replies_with_a_file_and_meets_the_sites_404(
     )  # fmt: skip
     page = login(browser, live_server.url, "banli-gongdian")
     page.goto(f"{live_server.url}/tickets/{ticket.pk}/")
-    assert page.inner_text("#contact-name") == "李四" and page.inner_text("#contact-phone") == "13905701234"
+    assert page.inner_text("#contact-name") == "李四" and "139****1234" in page.inner_text("#contact-phone")
+    page.click("#reveal-phone")  # the number in full on an explicit click (htmx), recorded (issue 18, item 4)
+    page.wait_for_selector("#contact-phone a[href='tel:13905701234']")
+    assert page.inner_text("#contact-phone") == "13905701234"
+    assert AuditRecord.objects.filter(action=Action.CONTACT_REVEAL, object_id=str(ticket.pk)).exists()
     panel = page.inner_text(".suggestions")
     assert "依据：增容、变压器" in panel and "18" not in panel and "800" not in panel
     assert "置信度 100%" in panel and "63%" in panel and "关键词" in panel  # the two numbers explained

@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema
 
 from accounts.api import TokenLoginApi, TokenLogoutApi
+from privacy.views import TicketContactRevealApi
 
 from ..transitions import PUBLIC_ACTIONS
 from . import views
@@ -27,6 +28,7 @@ urlpatterns = [
     path("auth/logout/", TokenLogoutApi.as_view(), name="api-logout"),
     path("tickets/", views.TicketListCreateApi.as_view(), name="api-tickets"),
     path("tickets/<int:pk>/", views.TicketDetailApi.as_view(), name="api-ticket"),
+    path("tickets/<int:pk>/contact/", TicketContactRevealApi.as_view(), name="api-ticket-contact"),
     *[
         path(f"tickets/<int:pk>/{action.slug}/", action_view(action), name=f"api-ticket-{action.slug}")
         for action in PUBLIC_ACTIONS

@@ -68,6 +68,8 @@ def menu_for(user) -> list[Page]:
 
 def landing_url(user) -> str | None:
     pages = menu_for(user)
+    if not pages and user.is_staff:  # the security administrator: accounts and roles are in the admin
+        return reverse("admin:index")
     return reverse(pages[0].name) if pages else None
 
 

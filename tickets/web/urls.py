@@ -1,5 +1,7 @@
 from django.urls import path
 
+from privacy.views import ticket_contact_reveal
+
 from . import chains, views
 
 urlpatterns = [
@@ -9,6 +11,7 @@ urlpatterns = [
     path("my/similar/", views.similar_requests, name="web-similar-requests"),
     path("tickets/<int:pk>/", views.ticket_detail, name="web-ticket"),
     path("tickets/<int:pk>/act/<slug:action>/", views.ticket_act, name="web-ticket-act"),
+    path("tickets/<int:pk>/contact/", ticket_contact_reveal, name="web-ticket-contact"),
     path("workbench/", views.workbench, name="web-workbench"),
     path("workbench/accept/", views.workbench_accept, name="web-workbench-accept"),
     path("workbench/export.xlsx", views.workbench_export, name="web-workbench-export"),

@@ -27,7 +27,7 @@ from departments.selectors import grouped_by_kind
 from sla.policies import Light
 
 from .. import figures, selectors, services
-from ..access import access_for, contact_for, roles_for, visible_q
+from ..access import access_for, contact_for, may_reveal_contact, roles_for, visible_q
 from ..api.filters import TicketFilter
 from ..api.serializers import ACTION_INPUTS
 from ..models import Source, Status, Ticket
@@ -141,7 +141,8 @@ def _ticket_page(request, pk: int, *, failed: Failed | None = None, status: int 
     name, phone = contact_for(roles, ticket)
     context = {
         "ticket": ticket, "actions": actions, "public_only": public_only, "now": timezone.now(),
-        "contact": {"name": name, "phone": phone}, "replies": selectors.replies_with_standing(ticket),
+        "contact": {"name": name, "phone": phone, "may_reveal": may_reveal_contact(roles)},
+        "replies": selectors.replies_with_standing(ticket),
     }  # fmt: skip
     if not public_only:
         context["suggestions"] = selectors.triage_panel(access, ticket)
