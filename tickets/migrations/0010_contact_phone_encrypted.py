@@ -9,7 +9,7 @@ from privacy.crypto import encrypt_existing
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0008_ticket_source_channels'),
+        ('tickets', '0009_figures_indexes'),
     ]
 
     operations = [
