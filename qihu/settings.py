@@ -5,6 +5,7 @@ environment at all you get the embedded default that `make run` serves: SQLite, 
 the file system (no server), e-mail written to files under var/.
 """
 
+import os
 from datetime import timedelta
 from ipaddress import ip_network
 from pathlib import Path
@@ -13,6 +14,8 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
+
+from common.storage import s3_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("QIHU_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -140,6 +143,9 @@ STORAGES = {
 }
 # Attachments live outside the web root and are served only through permission-checked views.
 MEDIA_ROOT = Path(env.str("QIHU_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Several web nodes: attachments in S3-compatible object storage (common/storage.py) when a bucket is named.
+if env.str("QIHU_S3_BUCKET", default=""):
+    STORAGES["default"] = s3_storage(os.environ)
 
 # EMAIL_URL: smtp://user:pass@host:587, smtp+tls://…; the default writes each message to var/mail/.
 # filemail:///abs/dir writes the files to /abs/dir (django-environ would drop the leading /), filemail://rel/dir
