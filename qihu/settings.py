@@ -108,9 +108,22 @@ else:
     # keep prepared statements.
     server_side_binding = env.bool("QIHU_DB_SERVER_SIDE_BINDING", default=True)
     DATABASES["default"]["OPTIONS"] = {
+        # The URL's own, e.g. ?target_session_attrs=read-write with several hosts: libpq connects to whichever
+        # is the primary now, the stable address of a failover (docs/operations.md).
+        **DATABASES["default"].get("OPTIONS", {}),
         "server_side_binding": server_side_binding,
         "prepare_threshold": 5 if server_side_binding else None,  # Django's default (None) never prepares
     }
+    # A streaming replica for the reads that tolerate lag (common/replica.py); tests mirror the primary's.
+    if env.str("DATABASE_REPLICA_URL", default=""):
+        _replica = env.db("DATABASE_REPLICA_URL")
+        DATABASES["replica"] = {
+            **DATABASES["default"],
+            **_replica,
+            "OPTIONS": {**DATABASES["default"]["OPTIONS"], **_replica.get("OPTIONS", {})},
+            "TEST": {"MIRROR": "default"},
+        }
+DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -21,6 +21,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Trunc
 from django.utils.translation import gettext_lazy as _
 
+from common.replica import lag_tolerant
 from departments.models import Department
 from sla.calendar import CITY_TZ
 
@@ -140,6 +141,7 @@ def _counts(*, start: datetime, end: datetime, now: datetime, step: str | None =
         yield from grouped(overdue, "lead_department", "due_at", overdue=Count("pk"))
 
 
+@lag_tolerant()  # figures: seconds behind is fine, the replica may serve them
 def department_figures(*, start: datetime, end: datetime, now: datetime) -> dict[str, list[DepartmentFigures]]:
     """Figures of every active department for [start, end), grouped by tier and ranked within it."""
     rows = {d.pk: DepartmentFigures(department=d) for d in Department.objects.filter(active=True).order_by("code")}
@@ -155,6 +157,7 @@ def department_figures(*, start: datetime, end: datetime, now: datetime) -> dict
     return tiers
 
 
+@lag_tolerant()
 def chain_figures(*, chain_id: int, start: datetime, end: datetime, now: datetime) -> Figures:
     """One industry chain's tickets over [start, end), whichever departments handled them."""
     total = Figures()
@@ -163,6 +166,7 @@ def chain_figures(*, chain_id: int, start: datetime, end: datetime, now: datetim
     return total
 
 
+@lag_tolerant()
 def trend(*, start: datetime, end: datetime, now: datetime, step: str) -> list[PeriodFigures]:
     """The whole city's figures per week or month of [start, end), oldest first, empty periods included."""
     periods: dict[datetime, PeriodFigures] = {}

@@ -2,6 +2,7 @@
 
 import pytest
 
+from common.replica import REPLICA
 from common.storage import s3_storage
 from topology.seaweedfs import temporary
 
@@ -19,3 +20,29 @@ def s3_storage_in_use(settings, seaweedfs):
     """Attachments go to the SeaweedFS bucket, configured from the environment variables production sets."""
     settings.STORAGES = {**settings.STORAGES, "default": s3_storage(seaweedfs.environment())}
     return seaweedfs
+
+
+@pytest.fixture(scope="session")
+def pg_replica(django_db_setup, django_db_blocker):
+    """A real streaming replica of the suite's PostgreSQL (pg_basebackup -R), known to Django as `replica`
+    as DATABASE_REPLICA_URL would make it (qihu/settings.py), for the tests that ask for it."""
+    import os
+
+    from django.db import connections
+
+    from topology.postgres import start_replica
+
+    node = start_replica(int(os.environ["QIHU_PG_PORT"]))
+    primary = connections["default"].settings_dict
+    connections.settings[REPLICA] = connections.configure_settings(
+        {
+            "default": primary,
+            REPLICA: {**primary, "HOST": "127.0.0.1", "PORT": str(node.port), "TEST": {"MIRROR": "default"}},
+        }
+    )[REPLICA]
+    yield node
+    with django_db_blocker.unblock():
+        connections[REPLICA].close()
+    del connections[REPLICA]
+    del connections.settings[REPLICA]
+    node.stop()
