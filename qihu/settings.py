@@ -107,20 +107,20 @@ else:
     # of every API request). Turn it off behind a pooler in transaction mode (PgBouncer < 1.21), which cannot
     # keep prepared statements.
     server_side_binding = env.bool("QIHU_DB_SERVER_SIDE_BINDING", default=True)
-    DATABASES["default"]["OPTIONS"] = {
-        # The URL's own, e.g. ?target_session_attrs=read-write with several hosts: libpq connects to whichever
-        # is the primary now, the stable address of a failover (docs/operations.md).
-        **DATABASES["default"].get("OPTIONS", {}),
+    _binding = {
         "server_side_binding": server_side_binding,
         "prepare_threshold": 5 if server_side_binding else None,  # Django's default (None) never prepares
     }
+    # The URL's own options are kept, e.g. ?target_session_attrs=read-write with several hosts: libpq connects to
+    # whichever is the primary now, the stable address of a failover (docs/operations.md).
+    DATABASES["default"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_binding}
     # A streaming replica for the reads that tolerate lag (common/replica.py); tests mirror the primary's.
     if env.str("DATABASE_REPLICA_URL", default=""):
         _replica = env.db("DATABASE_REPLICA_URL")
         DATABASES["replica"] = {
             **DATABASES["default"],
             **_replica,
-            "OPTIONS": {**DATABASES["default"]["OPTIONS"], **_replica.get("OPTIONS", {})},
+            "OPTIONS": {**_replica.get("OPTIONS", {}), **_binding},
             "TEST": {"MIRROR": "default"},
         }
 DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
@@ -219,7 +219,26 @@ SPECTACULAR_SETTINGS = {
 
 # The throttles' counters must be one for every web worker (gunicorn's workers are processes): Redis, or in
 # the embedded default a file cache under var/ (common/filecache.py), not each process's memory.
-if env.str("REDIS_URL", default=""):
+# Redis behind Sentinel (QIHU_REDIS_SENTINELS=host:port,...): the cache and the broker ask the sentinels where the
+# master is now, so that the replica promoted when the master dies is found without a restart (issue 19).
+REDIS_SENTINELS = [
+    (host, int(port)) for host, port in (a.rsplit(":", 1) for a in env.list("QIHU_REDIS_SENTINELS", default=[]))
+]
+REDIS_SENTINEL_MASTER = env.str("QIHU_REDIS_SENTINEL_MASTER", default="qihu")
+if REDIS_SENTINELS:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://{REDIS_SENTINEL_MASTER}/1",  # the master: throttle counters read what was written
+            "OPTIONS": {
+                "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+                "SENTINELS": REDIS_SENTINELS,
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+            },
+        }
+    }
+elif env.str("REDIS_URL", default=""):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL")}}
 elif env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache("CACHE_URL")}
@@ -227,7 +246,11 @@ else:
     CACHES = {"default": {"BACKEND": "common.filecache.FileCache", "LOCATION": str(VAR_DIR / "cache")}}
 
 # Celery. The embedded default uses kombu's file-system transport: a broker with no server.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
+CELERY_BROKER_URL = (
+    env.str("CELERY_BROKER_URL", default="")
+    or ";".join(f"sentinel://{host}:{port}/0" for host, port in REDIS_SENTINELS)
+    or "filesystem://localhost/"
+)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
@@ -248,6 +271,8 @@ else:
         "unacked_restore_interval": 10,
         "unacked_restore_throttle": 1,
     }
+    if CELERY_BROKER_URL.startswith("sentinel://"):
+        CELERY_BROKER_TRANSPORT_OPTIONS["master_name"] = REDIS_SENTINEL_MASTER
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request that enqueues work must not hang on a broker that is down: give up quickly; the ticket is
 # committed already and the sweeper enqueues it again later.
