@@ -24,11 +24,22 @@ def _broker_ok() -> bool:
 
 
 @never_cache
-def healthz(request):
-    """200 only when the database and the broker both answer (load balancers and compose use this)."""
+def livez(request):
+    """Liveness: 200 while the process serves requests. No dependency is checked: a database outage must not
+    make an orchestrator restart every web node (that is what readiness is for)."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def readyz(request):
+    """Readiness: 200 only when the database and the broker both answer; a load balancer (HAProxy's check,
+    compose's healthcheck) sends requests only to a node that is ready."""
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     healthy = all(checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", **{k: "ok" if v else "down" for k, v in checks.items()}},
         status=200 if healthy else 503,
     )
+
+
+healthz = readyz  # the first probe's name, kept for the deployments that use it

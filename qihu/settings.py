@@ -298,6 +298,23 @@ CELERY_TIMEZONE = TIME_ZONE
 # Celery's Django fix-up closes the database connection after every task (7 ms to open a new one, more
 # than a small task takes); keep it, and let qihu/celery.py check it per task as Django does per request.
 CELERY_DB_REUSE_MAX = 10_000
+# Beat on Redis (RedBeat): the schedule's last runs and a lock live in Redis, so that a second beat stands by and
+# takes over within the lock's timeout when the active one dies, each entry's last run known: nothing fires twice
+# (issue 19). The embedded default keeps Celery's file-based scheduler (one process, no Redis).
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_BEAT_MAX_LOOP_INTERVAL = 5  # seconds; the active beat renews its lock this often
+    CELERY_REDBEAT_LOCK_TIMEOUT = env.int("QIHU_BEAT_LOCK_TIMEOUT", default=30)  # a dead beat's lock expires
+    CELERY_REDBEAT_KEY_PREFIX = "qihu:redbeat"
+    if REDIS_SENTINELS:
+        CELERY_REDBEAT_REDIS_URL = "redis-sentinel://sentinels"  # where: the options below
+        CELERY_REDBEAT_REDIS_OPTIONS = {
+            "sentinels": REDIS_SENTINELS, "service_name": REDIS_SENTINEL_MASTER, "socket_timeout": 2,
+            "retry_period": 120,  # keep trying through a Redis failover instead of exiting
+        }  # fmt: skip
+    else:
+        CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL
+        CELERY_REDBEAT_REDIS_OPTIONS = {"socket_timeout": 2, "retry_period": 120}
 CELERY_BEAT_SCHEDULE = {
     # Safety net: a ticket accepted while the broker or worker was down is triaged later.
     "every-minute-requeue-stale-submitted": {
