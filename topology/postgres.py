@@ -143,9 +143,12 @@ def init_primary(
                    "--locale=C.UTF-8"])  # fmt: skip
     if done.returncode:
         raise RuntimeError(f"initdb: {done.stderr}")
-    _configure(node, f"synchronous_standby_names = '{synchronous_standby_names}'\n")
+    _configure(node, "")
     node.start()
     node.sql("CREATE DATABASE qihu")
+    if synchronous_standby_names:  # after CREATE DATABASE: with no standby yet, a commit would wait forever
+        node.sql(f"ALTER SYSTEM SET synchronous_standby_names = '{synchronous_standby_names}'")
+        node.sql("SELECT pg_reload_conf()")
     return node
 
 
@@ -161,7 +164,12 @@ def start_replica(primary_port: int, parent: Path | None = None, *, name: str = 
     ])  # fmt: skip
     if done.returncode:
         raise RuntimeError(f"pg_basebackup: {done.stderr}")
-    _configure(node, "hot_standby = on\nhot_standby_feedback = on\n")
+    # The primary's ALTER SYSTEM settings came with the backup: a promoted standby must not wait for a standby of
+    # its own that does not exist.
+    auto = node.data / "postgresql.auto.conf"
+    kept = [line for line in auto.read_text().splitlines(keepends=True) if "synchronous_standby_names" not in line]
+    auto.write_text("".join(kept))
+    _configure(node, "hot_standby = on\nhot_standby_feedback = on\nsynchronous_standby_names = ''\n")
     node.start()
     wait_until(lambda: node.ready() and node.in_recovery(), timeout=60, what=f"{name} streaming")
     return node

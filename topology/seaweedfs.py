@@ -51,7 +51,8 @@ class SeaweedFS:
             "QIHU_S3_ACCESS_KEY_ID": self.access_key, "QIHU_S3_SECRET_ACCESS_KEY": self.secret_key,
         }  # fmt: skip
 
-    def start(self) -> SeaweedFS:
+    def start(self, *, volume_servers: int = 0) -> SeaweedFS:
+        """The server, `volume_servers` more volume servers, then the bucket (made if missing)."""
         config = self.directory / "s3.json"
         config.write_text(json.dumps({"identities": [{
             "name": "qihu", "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
@@ -65,6 +66,8 @@ class SeaweedFS:
             log=self.directory / "server.log",
         )  # fmt: skip
         wait_until(lambda: port_open(self.s3_port), timeout=60, what="SeaweedFS S3 gateway")
+        for _ in range(volume_servers):
+            self.add_volume_server()
         wait_until(self._bucket_ready, timeout=60, what="SeaweedFS bucket")
         return self
 
@@ -76,7 +79,7 @@ class SeaweedFS:
         port, grpc = free_ports(2)
         process = spawn(
             [WEED, "volume", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-port={port}", f"-port.grpc={grpc}",
-             f"-dir={directory}", "-max=0", f"-master=127.0.0.1:{self.master_port}"],
+             f"-dir={directory}", "-max=0", f"-master=127.0.0.1:{self.master_port}.{self._ports['master.port.grpc']}"],
             log=self.directory / f"volume{n}.log",
         )  # fmt: skip
         wait_until(lambda: port_open(port), timeout=30, what="SeaweedFS volume server")
