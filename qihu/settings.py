@@ -106,7 +106,11 @@ else:
     # fifth run): parsed once, and planned once where PostgreSQL finds a generic plan as good (the token lookup
     # of every API request). Turn it off behind a pooler in transaction mode (PgBouncer < 1.21), which cannot
     # keep prepared statements.
-    server_side_binding = env.bool("QIHU_DB_SERVER_SIDE_BINDING", default=True)
+    # Behind a pooler in transaction mode (PgBouncer, pgcat): a connection may change server between transactions,
+    # so nothing may outlive one: no prepared statements, no server-side cursors (docs/operations.md).
+    transaction_pooler = env.bool("QIHU_DB_TRANSACTION_POOLER", default=False)
+    server_side_binding = env.bool("QIHU_DB_SERVER_SIDE_BINDING", default=not transaction_pooler)
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = transaction_pooler
     _binding = {
         "server_side_binding": server_side_binding,
         "prepare_threshold": 5 if server_side_binding else None,  # Django's default (None) never prepares

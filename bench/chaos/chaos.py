@@ -58,6 +58,7 @@ class Event:
     start: float
     end: float
     ok: bool
+    status: int  # the last HTTP status, 0 when no answer came
 
 
 @dataclass
@@ -67,9 +68,9 @@ class Record:
     accepted: dict[str, int] = field(default_factory=dict)  # Idempotency-Key → ticket id answered with 201/200
     tickets: list[tuple[str, int]] = field(default_factory=list)  # (company token, ticket id) to attach files to
 
-    def add(self, kind: str, start: float, ok: bool) -> None:
+    def add(self, kind: str, start: float, ok: bool, status: int) -> None:
         with self.lock:
-            self.events.append(Event(kind, start, time.monotonic(), ok))
+            self.events.append(Event(kind, start, time.monotonic(), ok, status))
 
 
 def company_client(base: str, token: str, record: Record, stop: threading.Event, n: int) -> None:
@@ -92,7 +93,7 @@ def company_client(base: str, token: str, record: Record, stop: threading.Event,
                 ok = response.status_code in (200, 201)
             except requests.RequestException:
                 ok, response = False, None
-            record.add("file", start, ok)
+            record.add("file", start, ok, response.status_code if response is not None else 0)
             if ok:
                 with record.lock:
                     record.accepted[key] = response.json()["id"]
@@ -108,23 +109,24 @@ def company_client(base: str, token: str, record: Record, stop: threading.Event,
 
 
 def official_client(base: str, tokens: list[str], record: Record, stop: threading.Event) -> None:
-    """Handlers accept what was routed to them (a 409 when another took it first is an answer, not a failure)."""
+    """Handlers accept what was routed to their departments."""
     session = requests.Session()
     turn = 0
     while not stop.is_set():
         turn += 1
         session.headers["Authorization"] = f"Token {tokens[turn % len(tokens)]}"
-        start = time.monotonic()
+        start, status = time.monotonic(), 0
         try:
             queue = session.get(f"{base}/api/v1/queue/", params={"status": "assigned"}, timeout=15)
-            ok = queue.status_code == 200
+            ok, status = queue.status_code == 200, queue.status_code
             if ok and queue.json()["results"]:
                 ticket = queue.json()["results"][0]["id"]
                 accept = session.post(f"{base}/api/v1/tickets/{ticket}/accept/", json={}, timeout=15)
-                ok = accept.status_code in (200, 409)
+                # 409 (another took it) and 403 (an assisting department's handler) are answers, not failures
+                ok, status = accept.status_code < 500, accept.status_code
         except requests.RequestException:
             ok = False
-        record.add("accept", start, ok)
+        record.add("accept", start, ok, status)
         time.sleep(0.3)
 
 
@@ -139,17 +141,18 @@ def attachment_client(base: str, record: Record, stop: threading.Event) -> None:
             continue
         token, ticket = mine
         session.headers["Authorization"] = f"Token {token}"
-        start = time.monotonic()
+        start, status = time.monotonic(), 0
         try:
             files = {"files": ("材料.pdf", PDF, "application/pdf")}
             attach = session.post(f"{base}/api/v1/tickets/{ticket}/attach/", files=files, timeout=15)
-            ok = attach.status_code == 200
+            ok, status = attach.status_code == 200, attach.status_code
             if ok:
                 url = attach.json()["attachments"][-1]["url"]
-                ok = session.get(url if url.startswith("http") else base + url, timeout=15).content == PDF
+                download = session.get(url if url.startswith("http") else base + url, timeout=15)
+                ok, status = download.content == PDF, download.status_code
         except (requests.RequestException, KeyError, ValueError):
             ok = False
-        record.add("attach", start, ok)
+        record.add("attach", start, ok, status)
         time.sleep(0.5)
 
 
@@ -301,12 +304,12 @@ T0 = time.monotonic()
 class Outcome:
     name: str
     outage_s: float
-    failed: dict[str, int]  # failed requests by kind, from the kill to the end of the window
+    failed: dict[str, int]  # failed requests by kind and status, from the kill to the end of the window
     note: str = ""
 
     @property
     def failed_text(self) -> str:
-        return ", ".join(f"{kind} {n}" for kind, n in sorted(self.failed.items())) or "none"
+        return ", ".join(f"{n}× {kind}" for kind, n in sorted(self.failed.items())) or "none"
 
 
 def outage(record: Record, kinds: tuple[str, ...], since: float, deadline: float) -> float:
@@ -319,10 +322,11 @@ def outage(record: Record, kinds: tuple[str, ...], since: float, deadline: float
 
 
 def failed_between(record: Record, start: float, end: float) -> dict[str, int]:
+    """Failed requests by kind and status (0: no answer), e.g. {"file 503": 4}."""
     failed: dict[str, int] = {}
     for e in list(record.events):
         if not e.ok and start <= e.start <= end:
-            failed[e.kind] = failed.get(e.kind, 0) + 1
+            failed[f"{e.kind} {e.status}"] = failed.get(f"{e.kind} {e.status}", 0) + 1
     return failed
 
 
