@@ -159,7 +159,7 @@ def start_replica(primary_port: int, parent: Path | None = None, *, name: str = 
     node = PostgresNode(name, parent / name, free_port())
     done = _as_pg([
         str(pg_bin() / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary_port), "-U", "qihu", "-D", str(node.data),
-        "-R", "-X", "stream", "-c", "fast", "-C", "-S", f"{name}_slot",
+        "-R", "-X", "stream", "-c", "fast", "-C", "-S", f"{name}_{node.port}",
         "-d", f"host=127.0.0.1 port={primary_port} user=qihu application_name={name}",
     ])  # fmt: skip
     if done.returncode:
