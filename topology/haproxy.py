@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .processes import free_port, kill, port_open, spawn, wait_until
+from .processes import free_port, port_open, spawn, wait_until
 
 CONFIG = """global
     maxconn 2000
@@ -52,6 +52,3 @@ def start(directory: Path, web_ports: list[int]) -> tuple[subprocess.Popen, int]
     process = spawn(["haproxy", "-db", "-f", str(path)], log=Path(directory) / "haproxy.log")
     wait_until(lambda: port_open(port), timeout=30, what="HAProxy")
     return process, port
-
-
-__all__ = ["config", "kill", "start"]

@@ -185,9 +185,3 @@ def _configure(node: PostgresNode, extra: str) -> None:
             f"unix_socket_directories = '{sockets}'\nmax_connections = 200\nwal_level = replica\n"
             f"max_wal_senders = 10\nmax_replication_slots = 10\nwal_keep_size = '256MB'\n{extra}"
         )
-
-
-def replication_state(primary: PostgresNode) -> list[tuple[str, str, str]]:
-    """(application_name, state, sync_state) of every standby the primary streams to."""
-    rows = primary.sql("SELECT application_name, state, sync_state FROM pg_stat_replication")
-    return [tuple(row.split("|")) for row in rows.splitlines() if row]
