@@ -22,6 +22,7 @@ import itertools
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -419,7 +420,7 @@ def main() -> None:
     directory.chmod(0o755)
     print(f"chaos: topology in {directory}", flush=True)
     top = Topology(directory)
-    stop_watch = threading.Event()
+    stop_watch, clean = threading.Event(), False
     try:
         top.start_servers()
         import django
@@ -499,10 +500,13 @@ def main() -> None:
         print(f"chaos: faults={len(outcomes)} lost={lost} doubled={doubled} max_outage_s={max_outage:.1f}")
         if lost or doubled:
             sys.exit(1)
+        clean = True
     finally:
         stop_watch.set()
         time.sleep(2)  # the supervisor's last look
         top.stop()
+        if clean:
+            shutil.rmtree(directory, ignore_errors=True)  # kept, with every log, when something went wrong
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """Real distributed parts for the HA tests (issue 19), started from `topology/` on loopback ports."""
 
+import shutil
+
 import pytest
 
 from common.replica import REPLICA
@@ -13,6 +15,7 @@ def seaweedfs():
     server = temporary().start()
     yield server
     server.stop()
+    shutil.rmtree(server.directory, ignore_errors=True)
 
 
 @pytest.fixture
@@ -46,3 +49,4 @@ def pg_replica(django_db_setup, django_db_blocker):
     del connections[REPLICA]
     del connections.settings[REPLICA]
     node.stop()
+    shutil.rmtree(node.data.parent, ignore_errors=True)

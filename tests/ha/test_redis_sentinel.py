@@ -2,6 +2,7 @@
 promoted, and tasks keep flowing to a real worker, each ticket triaged once; the cache follows too."""
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -22,6 +23,7 @@ def redis_sentinel():
     group = temporary().start()
     yield group
     group.stop()
+    shutil.rmtree(group.directory, ignore_errors=True)
 
 
 def sentinel_environment(group) -> dict[str, str]:
