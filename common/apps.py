@@ -8,7 +8,12 @@ class CommonConfig(AppConfig):
     name = "common"
 
     def ready(self):
+        from django.core.signals import request_started
+
+        from .replica import unit_of_work_started
+
         connection_created.connect(use_compiled_timestamp_loader)
+        request_started.connect(unit_of_work_started)  # reads after a write stay on the primary (common/replica.py)
 
 
 def use_compiled_timestamp_loader(sender, connection, **kwargs) -> None:

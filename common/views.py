@@ -24,11 +24,36 @@ def _broker_ok() -> bool:
 
 
 @never_cache
-def healthz(request):
-    """200 only when the database and the broker both answer (load balancers and compose use this)."""
-    checks = {"database": _database_ok(), "broker": _broker_ok()}
-    healthy = all(checks.values())
+def livez(request):
+    """Liveness: 200 while the process serves requests. No dependency is checked: a database outage must not
+    make an orchestrator restart every web node (that is what readiness is for)."""
+    return JsonResponse({"status": "ok"})
+
+
+def _checks() -> dict[str, bool]:
+    return {"database": _database_ok(), "broker": _broker_ok()}
+
+
+def _answer(checks: dict[str, bool], *, ready: bool) -> JsonResponse:
+    status = "ok" if all(checks.values()) else "degraded" if ready else "unavailable"
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", **{k: "ok" if v else "down" for k, v in checks.items()}},
-        status=200 if healthy else 503,
+        {"status": status, **{name: "ok" if up else "down" for name, up in checks.items()}},
+        status=200 if ready else 503,
     )
+
+
+@never_cache
+def readyz(request):
+    """Readiness, for a load balancer (HAProxy's check) and an orchestrator: 503 only when the database does not
+    answer. The broker is checked and reported, but a node without it still serves: a filed ticket is committed
+    and the sweeper enqueues it later (DESIGN.md §10), and since every node shares the broker, failing them all
+    on its outage would turn a degraded service into none."""
+    checks = _checks()
+    return _answer(checks, ready=checks["database"])
+
+
+@never_cache
+def healthz(request):
+    """200 only when the database and the broker both answer (monitoring; compose's healthcheck before issue 19)."""
+    checks = _checks()
+    return _answer(checks, ready=all(checks.values()))

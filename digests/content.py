@@ -22,6 +22,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.replica import lag_tolerant
 from companies.models import IndustryChain
 from departments.models import Department
 from problems.models import LIVE_STATUSES, Problem
@@ -143,6 +144,7 @@ class WeekContent:
     city: CitySection | None
 
 
+@lag_tolerant()  # a past week's figures and lists: the replica may serve them
 def week_content(
     week: Week, *, department_ids: set[int] | None = None, chain_ids: set[int] | None = None, city: bool = True
 ) -> WeekContent:

@@ -17,3 +17,11 @@ def _close_old_database_connections(**_kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@task_prerun.connect
+def _new_unit_of_work(**kwargs) -> None:
+    """A task that writes reads its own writes from the primary, as a request does (common/replica.py)."""
+    from common.replica import unit_of_work_started
+
+    unit_of_work_started(**kwargs)

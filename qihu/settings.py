@@ -5,6 +5,7 @@ environment at all you get the embedded default that `make run` serves: SQLite, 
 the file system (no server), e-mail written to files under var/.
 """
 
+import os
 from datetime import timedelta
 from ipaddress import ip_network
 from pathlib import Path
@@ -13,6 +14,8 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
+
+from common.storage import s3_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("QIHU_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -108,11 +111,28 @@ else:
     # fifth run): parsed once, and planned once where PostgreSQL finds a generic plan as good (the token lookup
     # of every API request). Turn it off behind a pooler in transaction mode (PgBouncer < 1.21), which cannot
     # keep prepared statements.
-    server_side_binding = env.bool("QIHU_DB_SERVER_SIDE_BINDING", default=True)
-    DATABASES["default"]["OPTIONS"] = {
+    # Behind a pooler in transaction mode (PgBouncer, pgcat): a connection may change server between transactions,
+    # so nothing may outlive one: no prepared statements, no server-side cursors (docs/operations.md).
+    transaction_pooler = env.bool("QIHU_DB_TRANSACTION_POOLER", default=False)
+    server_side_binding = env.bool("QIHU_DB_SERVER_SIDE_BINDING", default=not transaction_pooler)
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = transaction_pooler
+    _binding = {
         "server_side_binding": server_side_binding,
         "prepare_threshold": 5 if server_side_binding else None,  # Django's default (None) never prepares
     }
+    # The URL's own options are kept, e.g. ?target_session_attrs=read-write with several hosts: libpq connects to
+    # whichever is the primary now, the stable address of a failover (docs/operations.md).
+    DATABASES["default"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_binding}
+    # A streaming replica for the reads that tolerate lag (common/replica.py); tests mirror the primary's.
+    if env.str("DATABASE_REPLICA_URL", default=""):
+        _replica = env.db("DATABASE_REPLICA_URL")
+        DATABASES["replica"] = {
+            **DATABASES["default"],
+            **_replica,
+            "OPTIONS": {**_replica.get("OPTIONS", {}), **_binding},
+            "TEST": {"MIRROR": "default"},
+        }
+DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The password policy (等保 2.0 身份鉴别): long enough, three character classes of four, not like the username or
@@ -163,6 +183,9 @@ STORAGES = {
 }
 # Attachments live outside the web root and are served only through permission-checked views.
 MEDIA_ROOT = Path(env.str("QIHU_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Several web nodes: attachments in S3-compatible object storage (common/storage.py) when a bucket is named.
+if env.str("QIHU_S3_BUCKET", default=""):
+    STORAGES["default"] = s3_storage(os.environ)
 
 # EMAIL_URL: smtp://user:pass@host:587, smtp+tls://…; the default writes each message to var/mail/.
 # filemail:///abs/dir writes the files to /abs/dir (django-environ would drop the leading /), filemail://rel/dir
@@ -223,7 +246,26 @@ SPECTACULAR_SETTINGS = {
 
 # The throttles' counters must be one for every web worker (gunicorn's workers are processes): Redis, or in
 # the embedded default a file cache under var/ (common/filecache.py), not each process's memory.
-if env.str("REDIS_URL", default=""):
+# Redis behind Sentinel (QIHU_REDIS_SENTINELS=host:port,...): the cache and the broker ask the sentinels where the
+# master is now, so that the replica promoted when the master dies is found without a restart (issue 19).
+REDIS_SENTINELS = [
+    (host, int(port)) for host, port in (a.rsplit(":", 1) for a in env.list("QIHU_REDIS_SENTINELS", default=[]))
+]
+REDIS_SENTINEL_MASTER = env.str("QIHU_REDIS_SENTINEL_MASTER", default="qihu")
+if REDIS_SENTINELS:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://{REDIS_SENTINEL_MASTER}/1",  # the master: throttle counters read what was written
+            "OPTIONS": {
+                "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+                "SENTINELS": REDIS_SENTINELS,
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+            },
+        }
+    }
+elif env.str("REDIS_URL", default=""):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL")}}
 elif env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache("CACHE_URL")}
@@ -231,7 +273,11 @@ else:
     CACHES = {"default": {"BACKEND": "common.filecache.FileCache", "LOCATION": str(VAR_DIR / "cache")}}
 
 # Celery. The embedded default uses kombu's file-system transport: a broker with no server.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
+CELERY_BROKER_URL = (
+    env.str("CELERY_BROKER_URL", default="")
+    or ";".join(f"sentinel://{host}:{port}/0" for host, port in REDIS_SENTINELS)
+    or "filesystem://localhost/"
+)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
@@ -252,6 +298,8 @@ else:
         "unacked_restore_interval": 10,
         "unacked_restore_throttle": 1,
     }
+    if CELERY_BROKER_URL.startswith("sentinel://"):
+        CELERY_BROKER_TRANSPORT_OPTIONS["master_name"] = REDIS_SENTINEL_MASTER
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request that enqueues work must not hang on a broker that is down: give up quickly; the ticket is
 # committed already and the sweeper enqueues it again later.
@@ -277,6 +325,23 @@ CELERY_TIMEZONE = TIME_ZONE
 # Celery's Django fix-up closes the database connection after every task (7 ms to open a new one, more
 # than a small task takes); keep it, and let qihu/celery.py check it per task as Django does per request.
 CELERY_DB_REUSE_MAX = 10_000
+# Beat on Redis (RedBeat): the schedule's last runs and a lock live in Redis, so that a second beat stands by and
+# takes over within the lock's timeout when the active one dies, each entry's last run known: nothing fires twice
+# (issue 19). The embedded default keeps Celery's file-based scheduler (one process, no Redis).
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_BEAT_MAX_LOOP_INTERVAL = 5  # seconds; the active beat renews its lock this often
+    CELERY_REDBEAT_LOCK_TIMEOUT = env.int("QIHU_BEAT_LOCK_TIMEOUT", default=30)  # a dead beat's lock expires
+    CELERY_REDBEAT_KEY_PREFIX = "qihu:redbeat"
+    if REDIS_SENTINELS:
+        CELERY_REDBEAT_REDIS_URL = "redis-sentinel://sentinels"  # where: the options below
+        CELERY_REDBEAT_REDIS_OPTIONS = {
+            "sentinels": REDIS_SENTINELS, "service_name": REDIS_SENTINEL_MASTER, "socket_timeout": 2,
+            "retry_period": 120,  # keep trying through a Redis failover instead of exiting
+        }  # fmt: skip
+    else:
+        CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL
+        CELERY_REDBEAT_REDIS_OPTIONS = {"socket_timeout": 2, "retry_period": 120}
 CELERY_BEAT_SCHEDULE = {
     # Safety net: a ticket accepted while the broker or worker was down is triaged later.
     "every-minute-requeue-stale-submitted": {

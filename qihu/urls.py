@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts.web import LoginForm
 from common.throttling import LoginThrottle, throttle_posts
-from common.views import healthz
+from common.views import healthz, livez, readyz
 
 # Swagger UI comes from its CDN and styles itself inline: the docs page (no user data) gets its own policy.
 # The split view serves its start-up script from this origin instead of inline.
@@ -44,6 +44,8 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
+    path("readyz", readyz, name="readyz"),
     # The admin's own login, throttled like the others (reverse("admin:login") still names this path).
     path("admin/login/", throttle_posts(LoginThrottle)(admin.site.login)),
     path("admin/", admin.site.urls),

@@ -21,6 +21,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Trunc
 from django.utils.translation import gettext_lazy as _
 
+from common.replica import lag_tolerant
 from departments.models import Department
 from sla.calendar import CITY_TZ
 
@@ -158,6 +159,7 @@ def dashboard_figures(
     return _by_department(counted), _by_period(periods, start=start, end=end, step=step)
 
 
+@lag_tolerant()  # figures: seconds behind is fine, the replica may serve them
 def department_figures(*, start: datetime, end: datetime, now: datetime) -> dict[str, list[DepartmentFigures]]:
     """Figures of every active department for [start, end), grouped by tier and ranked within it."""
     return _by_department(_counts(start=start, end=end, now=now))
@@ -177,6 +179,7 @@ def _by_department(counted) -> dict[str, list[DepartmentFigures]]:
     return tiers
 
 
+@lag_tolerant()
 def chain_figures(*, chain_id: int, start: datetime, end: datetime, now: datetime) -> Figures:
     """One industry chain's tickets over [start, end), whichever departments handled them."""
     total = Figures()
@@ -185,6 +188,7 @@ def chain_figures(*, chain_id: int, start: datetime, end: datetime, now: datetim
     return total
 
 
+@lag_tolerant()
 def trend(*, start: datetime, end: datetime, now: datetime, step: str) -> list[PeriodFigures]:
     """The whole city's figures per week or month of [start, end), oldest first, empty periods included."""
     return _by_period(_counts(start=start, end=end, now=now, step=step), start=start, end=end, step=step)
