@@ -226,6 +226,7 @@ class Topology:
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "QIHU_HTTPS": "0",
+            "QIHU_OTP_REQUIRED": "0",  # officials act with tokens made for the run: no second factor to give
             "QIHU_THROTTLE_SUBMIT": "100000/min",
             "QIHU_BROKER_VISIBILITY_TIMEOUT": "60",  # a killed worker's task comes back within a minute here
             "QIHU_BEAT_LOCK_TIMEOUT": "15",
