@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "departments",
     "sla",
     "tickets",
+    "intake",
     "triage",
     "problems",
     "lists",

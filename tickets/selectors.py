@@ -190,7 +190,8 @@ def _ticket_statements() -> dict[str, _Rows]:
     from .models import Evaluation, Reply
 
     visible = (
-        "(%s OR t.company_id = %s OR t.lead_department_id = ANY(%s) OR t.chain_id = ANY(%s) OR EXISTS "
+        "(%s OR t.company_id = %s OR t.lead_department_id = ANY(%s) OR t.chain_id = ANY(%s) "
+        "OR t.intake_department_id = ANY(%s) OR EXISTS "
         f'(SELECT 1 FROM "{Assignment._meta.db_table}" a WHERE a.ticket_id = t.id AND a.department_id = ANY(%s)))'
     )
     of_ticket, by_time = "t.ticket_id = %s", 'ORDER BY t."created_at", t."id"'
@@ -220,7 +221,8 @@ def _ticket_get_sql(access: Access, ticket_id: int, public_only: bool) -> Ticket
     statements = _ticket_statements()
     departments, chains = list(access.department_ids), list(access.chain_ids)
     found = statements["ticket"].fetch(
-        [ticket_id, access.sees_all, access.company_id, departments, chains, departments]
+        [ticket_id, access.sees_all, access.company_id, departments, chains, list(access.intake_department_ids),
+         departments]
     )
     if not found:
         raise NotFound()
