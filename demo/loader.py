@@ -21,10 +21,10 @@ from accounts.roles import Role
 from companies.credit_code import CHARSET, check_character
 from companies.models import Company, IndustryChain
 from departments.models import Department, Membership
+from intake.services import MeetingRequest, meeting_record
 from problems.models import Problem
 from problems.services import problems_detect, window_start
 from tickets.models import CategorySource, Evaluation, Source, Status, Ticket
-from intake.services import MeetingRequest, meeting_record
 from tickets.services import OnBehalf, ticket_apply, ticket_create
 from triage.engine import train_model
 from triage.models import Category, RoutingRule, TriageModel

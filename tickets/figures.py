@@ -41,7 +41,9 @@ RATES = [
 ]
 COUNTS = [("dispatched", _("派单数")), ("evaluated", _("评价数")), ("replied", _("答复数")), ("overdue", _("当前超时"))]
 # What the channel table shows: how many came in by each channel, and how they fared.
-CHANNEL_RATES = [(name, label) for name, label in RATES if name in ("response", "resolution", "satisfaction", "on_time")]
+CHANNEL_RATES = [
+    (name, label) for name, label in RATES if name in ("response", "resolution", "satisfaction", "on_time")
+]
 CHANNEL_COUNTS = [("filed", _("受理数")), *COUNTS]
 
 

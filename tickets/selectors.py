@@ -220,9 +220,9 @@ def _ordering(model) -> str:
 def _ticket_get_sql(access: Access, ticket_id: int, public_only: bool) -> Ticket:
     statements = _ticket_statements()
     departments, chains = list(access.department_ids), list(access.chain_ids)
+    desks = list(access.intake_department_ids)
     found = statements["ticket"].fetch(
-        [ticket_id, access.sees_all, access.company_id, departments, chains, list(access.intake_department_ids),
-         departments]
+        [ticket_id, access.sees_all, access.company_id, departments, chains, desks, departments]
     )
     if not found:
         raise NotFound()

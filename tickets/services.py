@@ -136,7 +136,11 @@ def ticket_create(
             data = {"files": [a.original_name for a in attachments]} if attachments else {}
             note = ""
             if on_behalf is not None:
-                data |= {"on_behalf_of": company.name, "channel": source, "intake_department": on_behalf.department.code}
+                data |= {
+                    "on_behalf_of": company.name,
+                    "channel": source,
+                    "intake_department": on_behalf.department.code,
+                }
                 note = _("代%(company)s录入（%(channel)s）") % {
                     "company": company.name, "channel": Source(source).label,
                 }  # fmt: skip

@@ -42,7 +42,9 @@ class CompanyForm(forms.Form):
     )  # fmt: skip
     address = forms.CharField(label=_("地址"), validators=[MaxChars(200)], required=False)
     contact_name = forms.CharField(label=_("联系人"), validators=[MaxChars(50)], required=False)
-    contact_phone = forms.CharField(label=_("联系电话"), validators=[validate_phone], required=False, help_text=PHONE_HELP)
+    contact_phone = forms.CharField(
+        label=_("联系电话"), validators=[validate_phone], required=False, help_text=PHONE_HELP
+    )
 
     def clean_credit_code(self):
         return self.cleaned_data["credit_code"].strip().upper()
@@ -86,7 +88,9 @@ class MeetingForm(DeskForm):
     title = forms.CharField(label=_("会议名称"), validators=[MaxChars(200)])
     held_on = forms.DateField(label=_("会议日期"), widget=forms.DateInput(attrs={"type": "date"}))
     place = forms.CharField(label=_("地点"), validators=[MaxChars(200)])
-    officials = forms.CharField(label=_("出席领导"), validators=[MaxChars(500)], help_text=_("出席的领导和部门，如：张副市长、市发改委"))
+    officials = forms.CharField(
+        label=_("出席领导"), validators=[MaxChars(500)], help_text=_("出席的领导和部门，如：张副市长、市发改委")
+    )
 
 
 class MeetingRowForm(CallerFields):
@@ -94,6 +98,10 @@ class MeetingRowForm(CallerFields):
 
     company = forms.CharField(label=_("企业"), help_text=_("统一社会信用代码或企业全称"), validators=[MaxChars(200)])
     field_order = ["company", "caller_name", "caller_phone", "title", "description"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["description"].widget.attrs["rows"] = 2  # a row of a table
 
     def clean_company(self):
         found = company_by_code_or_name(self.cleaned_data["company"])

@@ -86,11 +86,14 @@ def file_request(request, company_id: int):
             else:
                 messages.success(
                     request,
-                    _("已代%(company)s录入诉求，编号 %(number)s。") % {"company": company.name, "number": ticket.number},
+                    _("已代%(company)s录入诉求，编号 %(number)s。")
+                    % {"company": company.name, "number": ticket.number},
                 )
                 return redirect("web-ticket", pk=ticket.pk)
     else:
-        form = FileForm(departments=departments, initial=_initial(departments) | {"channel": request.GET.get("channel")})
+        form = FileForm(
+            departments=departments, initial=_initial(departments) | {"channel": request.GET.get("channel")}
+        )
     lost_files = [f.name for f in request.FILES.getlist("files")]
     context = {"form": form, "company": company, "lost_files": lost_files}
     return render(request, "intake/file.html", context, status=400 if form.errors else 200)
@@ -107,9 +110,7 @@ def meeting_new(request):
         rows = rows_class(request.POST, prefix="rows")
         if form.is_valid() and rows.is_valid():
             data = form.cleaned_data
-            requests = [
-                services.MeetingRequest(**row.cleaned_data) for row in rows if row.cleaned_data
-            ]
+            requests = [services.MeetingRequest(**row.cleaned_data) for row in rows if row.cleaned_data]
             try:
                 meeting = services.meeting_record(
                     staff=request.user, department=data["department"], title=data["title"], held_on=data["held_on"],
@@ -127,7 +128,11 @@ def meeting_new(request):
             messages.error(request, _("亲清会未保存，请按提示修改后再提交（所有诉求均未录入）。"))
         status = 400
     else:
-        form, rows, status = MeetingForm(departments=departments, initial=_initial(departments)), rows_class(prefix="rows"), 200
+        form, rows, status = (
+            MeetingForm(departments=departments, initial=_initial(departments)),
+            rows_class(prefix="rows"),
+            200,
+        )
     return render(request, "intake/meeting_new.html", {"form": form, "rows": rows}, status=status)
 
 

@@ -17,7 +17,9 @@ def filing(world, desk, **changes):
     } | changes  # fmt: skip
 
 
-@pytest.mark.parametrize("persona", ["company_user", "handler", "dept_head", "dispatcher", "supervisor", "chain_leader"])
+@pytest.mark.parametrize(
+    "persona", ["company_user", "handler", "dept_head", "dispatcher", "supervisor", "chain_leader"]
+)
 def test_only_intake_staff_open_the_desk(world, desk, client, persona):
     client.force_login(world.people[persona])
     for url in [*DESK_PAGES, f"/intake/companies/{world.company.pk}/file/"]:
@@ -121,7 +123,9 @@ def meeting_form(world, **rows):
         "place": "市行政服务中心", "officials": "张副市长、市发改委", "rows-TOTAL_FORMS": "3",
         "rows-INITIAL_FORMS": "0", "rows-MIN_NUM_FORMS": "0", "rows-MAX_NUM_FORMS": "30",
     }  # fmt: skip
-    for i, (company, title) in enumerate([(world.company.credit_code, "用电增容"), (world.other_company.name, "招工难")]):
+    for i, (company, title) in enumerate(
+        [(world.company.credit_code, "用电增容"), (world.other_company.name, "招工难")]
+    ):
         data |= {f"rows-{i}-company": company, f"rows-{i}-caller_name": "赵总", f"rows-{i}-caller_phone": "13905701234",
                  f"rows-{i}-title": title, f"rows-{i}-description": "请协调解决。"}  # fmt: skip
     return data | rows

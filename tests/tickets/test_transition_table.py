@@ -22,7 +22,11 @@ DESIGN = {  # action: (from, to, roles)
     "withdraw": ({"submitted", "pending_dispatch", "assigned"}, {"withdrawn"}, {"company_user"}),
     "reject": ({"submitted", "pending_dispatch"}, {"rejected"}, {"dispatcher"}),
     # From filing on (issue 17): a leader's assignment (领导交办) is supervised before it is dispatched.
-    "supervise": ({"submitted", "pending_dispatch", "assigned", "accepted", "on_hold"}, set(), {"supervisor", "system"}),
+    "supervise": (
+        {"submitted", "pending_dispatch", "assigned", "accepted", "on_hold"},
+        set(),
+        {"supervisor", "system"},
+    ),
     "escalate": ({"assigned", "accepted"}, set(), {"system"}),
     "comment": (
         {"submitted", "pending_dispatch", "assigned", "accepted", "on_hold", "replied", "disputed"},

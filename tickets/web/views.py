@@ -365,15 +365,15 @@ def _trend_chart(periods: list, step: str, *, width: int = 720, height: int = 22
 def dashboard_export(request):
     start, end, since, until = _instants(request)
     tiers, channels = figures.period_figures(start=since, end=until, now=timezone.now())
-    header = [str(_("排名")), str(_("部门"))] + _figure_header(figures.RATES, figures.COUNTS)
+    header = [str(_("排名")), str(_("部门")), *_figure_header(figures.RATES, figures.COUNTS)]
     sheets = []
     for code, label in figures.TIERS:
         rows = [
-            [f.rank, f.department.local_name] + _figure_cells(f, figures.RATES, figures.COUNTS) for f in tiers[code]
+            [f.rank, f.department.local_name, *_figure_cells(f, figures.RATES, figures.COUNTS)] for f in tiers[code]
         ]
         sheets.append((str(label), header, rows))
-    header = [str(_("渠道"))] + _figure_header(figures.CHANNEL_RATES, figures.CHANNEL_COUNTS)
-    rows = [[str(c.label)] + _figure_cells(c, figures.CHANNEL_RATES, figures.CHANNEL_COUNTS) for c in channels]
+    header = [str(_("渠道")), *_figure_header(figures.CHANNEL_RATES, figures.CHANNEL_COUNTS)]
+    rows = [[str(c.label), *_figure_cells(c, figures.CHANNEL_RATES, figures.CHANNEL_COUNTS)] for c in channels]
     sheets.append((str(_("按渠道")), header, rows))
     audit.record(Action.EXPORT, request=request, object_type="figures", details={"since": start, "until": end})
     return xlsx_response(f"qihu-figures-{start}-{end}.xlsx", sheets)
