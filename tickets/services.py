@@ -102,6 +102,7 @@ def ticket_create(
     else:
         company, filer, role = on_behalf.company, {"filed_by": submitter}, Role.INTAKE
         _check_intake(submitter, on_behalf, source)
+    supervised = on_behalf is not None and source == Source.LEADER
     # Every channel's text as people will read it: no hidden or direction-changing characters.
     title, contact_name = visible_text(title).strip(), visible_text(contact_name).strip()
     description = visible_text(description, multiline=True).strip()
@@ -146,7 +147,7 @@ def ticket_create(
                 }  # fmt: skip
             event = _record(ticket, ACTIONS["submit"], actor=submitter, role=role, before="", now=now, note=note,
                             data=data)  # fmt: skip
-            if source == Source.LEADER:
+            if supervised:
                 ticket_apply(
                     ticket_id=ticket.pk, action="supervise", level=Supervision.NORMAL,
                     note=_("领导交办（%(leader)s），按督办件办理。") % {"leader": on_behalf.leader_name},
@@ -157,7 +158,7 @@ def ticket_create(
         if not idempotency_key:
             raise
         return Ticket.objects.get(**filer, idempotency_key=idempotency_key), False
-    if source == Source.LEADER:  # read back: the supervision changed it after the create
+    if supervised:  # read back: the supervision changed it after the create
         return selectors.ticket_get(access=access_for(None), ticket_id=ticket.pk), True
     # What reading it back would give (its event, its attachments, nothing else yet), without reading it back:
     # the answer to a submit is built from these (DESIGN.md §11, issue 16).

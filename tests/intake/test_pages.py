@@ -154,3 +154,18 @@ def test_a_bad_row_saves_nothing_and_says_which(world, desk, client):
                                                               **{"rows-1-company": world.company.name}))  # fmt: skip
     assert twice.status_code == 400 and "第 2 行" in twice.content.decode()
     assert not Meeting.objects.exists() and not Ticket.objects.exists()
+
+
+def test_the_api_says_the_channel_and_who_filed_it(world, desk, client, client_for):
+    client.force_login(desk.operator)
+    client.post(
+        f"/intake/companies/{world.company.pk}/file/", filing(world, desk, channel="leader", leader_name="张副市长")
+    )
+    ticket = Ticket.objects.get()
+    detail = client_for(world.company_user).get(f"/api/v1/tickets/{ticket.pk}/").json()
+    assert (detail["source"], detail["leader_name"]) == ("leader", "张副市长")
+    submit = detail["events"][0]
+    assert (submit["action"], submit["actor"], submit["actor_role"]) == ("submit", "王接线", "intake")
+    assert client_for(desk.operator).get(f"/api/v1/tickets/{ticket.pk}/").status_code == 200
+    assert client_for(desk.counter_clerk).get(f"/api/v1/tickets/{ticket.pk}/").status_code == 404
+    assert client_for(world.other_company_user).get(f"/api/v1/tickets/{ticket.pk}/").status_code == 404
