@@ -7,6 +7,7 @@ import re
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Replace
 
+from common.text import visible_text
 from companies.models import Company
 from departments.models import Department
 from tickets.access import Access
@@ -33,7 +34,7 @@ def _digits(expression):
 def company_search(query: str, *, limit: int = SEARCH_LIMIT) -> list[Company]:
     """Companies by unified social credit code (exact), contact phone (the company's or one of its users', any
     separators) or name (a part of it): what a caller says first."""
-    query = query.strip()
+    query = visible_text(query).strip()  # as typed, less what cannot be stored or searched (a NUL)
     if not query:
         return []
     if _CREDIT_CODE_TYPED.fullmatch(query):

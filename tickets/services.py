@@ -150,7 +150,7 @@ def ticket_create(
             if supervised:
                 ticket_apply(
                     ticket_id=ticket.pk, action="supervise", level=Supervision.NORMAL,
-                    note=_("领导交办（%(leader)s），按督办件办理。") % {"leader": on_behalf.leader_name},
+                    note=_("领导交办（%(leader)s），按督办件办理。") % {"leader": on_behalf.leader_name.strip()},
                 )  # fmt: skip
             if triage_later:
                 transaction.on_commit(lambda: enqueue_triage(ticket.pk), robust=True)

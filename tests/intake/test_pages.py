@@ -44,6 +44,7 @@ def test_find_a_company_by_credit_code_name_or_phone(world, desk, client):
     for query in (world.company.credit_code.lower(), world.company.name[2:8], "05708881234", "0570 888 1234"):
         found = client.get("/intake/", {"q": query}).content.decode()
         assert f"/intake/companies/{world.company.pk}/file/" in found, query
+    assert client.get("/intake/", {"q": "衢州\x00"}).status_code == 200  # what cannot be searched is left out
     missing = client.get("/intake/", {"q": "91330800MA2DH2YX0Q"}).content.decode()
     assert "没有找到企业" in missing and "?code=91330800MA2DH2YX0Q" in missing
 
