@@ -96,6 +96,20 @@ def main() -> None:
     print(f"  now (departments and channels + trend): {median['now']:.0f} ms — "
           f"{median['now'] / median['before']:.2f}× before")  # fmt: skip
     print(f"  the whole page /dashboard/: p50 {median['page']:.0f} ms (budget ≤ 500 ms), {len(queries)} SQL")
+    # Where the time goes: each statement of the figures (departments and channels) with PostgreSQL's own
+    # execution time, slowest first.
+    with CaptureQueriesContext(connection) as statements:
+        figures.period_figures(**period)
+    spent = []
+    with connection.cursor() as cursor:
+        for query in statements.captured_queries:
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {query['sql']}")
+            plan = cursor.fetchone()[0]
+            plan = plan[0] if isinstance(plan, list) else plan
+            spent.append((plan["Execution Time"], plan["Plan"]["Node Type"], query["sql"][:110]))
+    print("  the figures' statements (EXPLAIN ANALYZE, ms):")
+    for ms, node, sql in sorted(spent, reverse=True):
+        print(f"    {ms:8.0f}  {node:<16} {sql}")
     rows = figures.period_figures(**period)[1]
     print("  channels: " + ", ".join(f"{c.source} {c.counts['filed']:,} filed" for c in rows))
     print("re-run: make bench-figures   (BENCH_TICKETS=… for another size)")
