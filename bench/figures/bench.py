@@ -52,6 +52,14 @@ def spread_channels() -> None:
         cursor.execute(f'VACUUM ANALYZE "{Ticket._meta.db_table}"')
 
 
+def _nodes(plan: dict) -> list[str]:
+    """The plan's nodes, depth first: `Hash Join`, `Seq Scan on tickets_ticket`, `Index Scan using …`."""
+    name = plan["Node Type"] + (f" on {plan['Relation Name']}" if "Relation Name" in plan else "")
+    if "Index Name" in plan:
+        name += f" using {plan['Index Name']}"
+    return [name] + [node for child in plan.get("Plans", ()) for node in _nodes(child)]
+
+
 def timed(fn) -> float:
     started = time.perf_counter()
     fn()
@@ -106,10 +114,10 @@ def main() -> None:
             cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {query['sql']}")
             plan = cursor.fetchone()[0]
             plan = plan[0] if isinstance(plan, list) else plan
-            spent.append((plan["Execution Time"], plan["Plan"]["Node Type"], query["sql"][:110]))
-    print("  the figures' statements (EXPLAIN ANALYZE, ms):")
-    for ms, node, sql in sorted(spent, reverse=True):
-        print(f"    {ms:8.0f}  {node:<16} {sql}")
+            spent.append((plan["Execution Time"], " < ".join(_nodes(plan["Plan"])), query["sql"][:100]))
+    print("  the figures' statements (EXPLAIN ANALYZE: ms, the plan's nodes outermost first, the SQL):")
+    for ms, nodes, sql in sorted(spent, reverse=True):
+        print(f"    {ms:8.0f}  {sql}\n              {nodes}")
     rows = figures.period_figures(**period)[1]
     print("  channels: " + ", ".join(f"{c.source} {c.counts['filed']:,} filed" for c in rows))
     print("re-run: make bench-figures   (BENCH_TICKETS=… for another size)")
