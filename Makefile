@@ -8,8 +8,8 @@ HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
 .PHONY: install run test chromium cjk-font screenshots lint fmt clean bench-triage bench-sla bench-queue \
-	bench-problems bench-digests bench-ticket soak score-problems audit-deps backup-drill chaos ha-packages \
-	failover-drill
+	bench-problems bench-digests bench-ticket bench-figures soak score-problems audit-deps backup-drill chaos \
+	ha-packages failover-drill
 
 install: $(VENV)/.installed
 
@@ -79,6 +79,10 @@ score-problems: install
 
 bench-digests: install cjk-font
 	mkdir -p var && scripts/with-services $(PY) bench/digests/bench.py
+
+# The dashboard's figures split by channel over 1,000,000 tickets, against the figures without the split.
+bench-figures: install
+	mkdir -p var && scripts/with-services $(PY) bench/figures/bench.py
 
 # Ten minutes of mixed API traffic on gunicorn + PostgreSQL + Redis + two workers (SOAK_SECONDS to change).
 soak: install

@@ -21,10 +21,11 @@ from accounts.roles import Role
 from companies.credit_code import CHARSET, check_character
 from companies.models import Company, IndustryChain
 from departments.models import Department, Membership
+from intake.services import MeetingRequest, meeting_record
 from problems.models import Problem
 from problems.services import problems_detect, window_start
 from tickets.models import CategorySource, Evaluation, Source, Status, Ticket
-from tickets.services import ticket_apply, ticket_create
+from tickets.services import OnBehalf, ticket_apply, ticket_create
 from triage.engine import train_model
 from triage.models import Category, RoutingRule, TriageModel
 from triage.router import priority_of, request_type_of, route
@@ -33,6 +34,12 @@ from triage.services import refresh_pending_suggestions
 from . import content, reference
 
 PASSWORD = "qihu-demo"
+INTAKE_LOGIN = "shouli-rexian"
+# Requests filed at the intake desk for companies: (channel, how far along the loop, the leader who assigned it).
+INTAKE_TICKETS = [
+    (Source.HOTLINE, "closed", ""), (Source.HOTLINE, "accepted", ""), (Source.COUNTER, "assigned", ""),
+    (Source.VISIT, "replied", ""), (Source.LEADER, "accepted", "王副市长"), (Source.HOTLINE, "pending_dispatch", ""),
+]  # fmt: skip
 TICKETS = 320
 # How far along the loop each demo ticket goes, with weights (several hundred tickets in every status).
 TARGETS = [
@@ -136,6 +143,8 @@ def load_people(departments: dict[str, Department]) -> list[User]:
     user("shenji", "安全审计员", is_auditor=True)  # reads the audit log only
     member(user("shouli", "受理研判员"), departments["fuwu"], Role.DISPATCHER)
     member(user("duban", "效能督办员"), departments["xiaoneng"], Role.SUPERVISOR)
+    # The service centre's intake desk (代录): 12345-8 hotline calls, counter visits, meetings, leaders' tasks.
+    member(user(INTAKE_LOGIN, "热线受理员"), departments["fuwu"], Role.INTAKE)
     for code, name in reference.CHAINS:
         member(user(f"lianzhang-{code}", f"{name}链长"), departments[f"zhuanban-{code}"], Role.CHAIN_LEADER)
     for department in departments.values():
@@ -185,12 +194,48 @@ def fitting_reply(request_text: str, replies: list[str]) -> str:
     return max(replies, key=lambda reply: len(asked & {reply[i : i + 2] for i in range(len(reply) - 1)}))
 
 
-def _drive(rng, submitter, request, category, target, start, officials) -> None:
+def load_intake(company_users: list[User], fuwu: Department, *, seed: int = 17) -> int:
+    """Requests the service centre's intake desk filed for companies (a call, a counter visit, a company visit, a
+    leader's assignment), driven along the loop like the others, and a recent 亲清会 of three companies."""
+    if Ticket.objects.filter(intake_department__isnull=False).exists():
+        return 0
+    rng = random.Random(seed)
+    staff = User.objects.get(username=INTAKE_LOGIN)
+    categories = {c.code: c for c in Category.objects.all()}
+    officials = {u.username: u for u in User.objects.filter(username__in=["shouli", "duban"])}
+    now = timezone.now()
+    for n, (source, target, leader) in enumerate(INTAKE_TICKETS):
+        company_user = company_users[(7 * n + 3) % len(company_users)]
+        request = content.REQUESTS[rng.randrange(len(content.REQUESTS))]
+        filing = {
+            "submitter": staff, "source": source, "contact_name": company_user.first_name,
+            "contact_phone": company_user.phone,
+            "on_behalf": OnBehalf(company=company_user.company, department=fuwu, leader_name=leader),
+        }  # fmt: skip
+        start = now - timedelta(days=rng.uniform(*AGE_DAYS.get(target, (10, 40))))
+        _drive(rng, company_user, request, categories[request["category"]], target, start, officials, filing)
+    attending = company_users[:3]
+    with time_machine.travel(now - timedelta(days=2), tick=False):
+        meeting_record(
+            staff=staff, department=fuwu, title="2026年第4期亲清会（新材料产业链专场）",
+            held_on=timezone.localdate(), place="市行政服务中心三楼会议室", officials="王副市长、市经信局、市发改委",
+            requests=[
+                MeetingRequest(company=u.company, title=r["title"], description=r["description"],
+                               caller_name=u.first_name, caller_phone=u.phone)
+                for u, r in zip(attending, content.REQUESTS[-3:], strict=True)
+            ],
+        )  # fmt: skip
+    return len(INTAKE_TICKETS) + len(attending)
+
+
+def _drive(rng, submitter, request, category, target, start, officials, filing=None) -> None:
     with contextlib.suppress(_Now):
-        _drive_steps(rng, submitter, request, category, target, start, officials)
+        _drive_steps(rng, submitter, request, category, target, start, officials, filing)
 
 
-def _drive_steps(rng, submitter, request, category, target, start, officials) -> None:
+def _drive_steps(rng, submitter, request, category, target, start, officials, filing=None) -> None:
+    """`submitter` is the company's user, who withdraws, adds material and evaluates; `filing` (ticket_create's
+    arguments) files the request at the intake desk on its behalf instead of by that user."""
     clock = {"t": start}
     real_now = timezone.now()
 
@@ -204,13 +249,11 @@ def _drive_steps(rng, submitter, request, category, target, start, officials) ->
         return ticket_apply(ticket_id=ticket.pk, action=action, actor=actor, **params)
 
     with at(0):
+        own = {"submitter": submitter, "source": Source.DEMO}
         ticket, _created = ticket_create(
-            submitter=submitter,
-            title=request["title"],
-            description=request["description"],
-            source=Source.DEMO,
-            triage_later=target == "submitted",
-        )
+            title=request["title"], description=request["description"], triage_later=target == "submitted",
+            **own | (filing or {}),
+        )  # fmt: skip
     if target == "submitted":
         return
     if target == "withdrawn" and rng.random() < 0.5:
@@ -290,6 +333,7 @@ def load_demo() -> dict[str, int]:
     departments = load_reference()
     company_users = load_people(departments)
     created = load_tickets(company_users)
+    created += load_intake(company_users, departments["fuwu"])
     if not TriageModel.objects.exists():
         train_model()  # the demo's requests are labelled: start with a trained model
         refresh_pending_suggestions()

@@ -4,7 +4,8 @@ and the city at once, whatever the number of tickets or recipients.
 - department (for its heads): new (lead assignments made in the week), due in the coming week, overdue, returned
   and reopened in the week, the §7 figures of the week and the rank in its tier;
 - chain (for its leaders): new and growing common problems, the week's top categories, companies affected;
-- city (for supervisors): the three rates by tier, the overdue list, the top recurring problems.
+- city (for supervisors): the three rates by tier and by channel (渠道), the overdue list, the top recurring
+  problems.
 
 The rates come from `tickets.figures`; lists show the first `LIST_LIMIT` rows and the full count.
 """
@@ -132,6 +133,7 @@ class CitySection:
     tiers: list[TierLine]
     overdue: Listing
     problems: list[Problem]
+    channels: list[figures.ChannelFigures] = field(default_factory=list)
     kind: str = "city"
     key: str = "city"
 
@@ -151,12 +153,12 @@ def week_content(
     """The sections of `week` for these departments and chains (None: all) and the city view."""
     for_departments = department_ids != set()
     # Every department's rates, ranked by tier: the costliest read, for department and city sections only.
-    tiers = None
+    tiers, channels = None, []
     if for_departments or city:
-        tiers = figures.department_figures(start=week.since, end=week.until, now=week.as_of)
+        tiers, channels = figures.period_figures(start=week.since, end=week.until, now=week.as_of, by_source=city)
     departments = _department_sections(week, tiers, department_ids) if for_departments else {}
     chains = _chain_sections(week, chain_ids) if chain_ids != set() else {}
-    return WeekContent(week, departments, chains, _city_section(week, tiers) if city else None)
+    return WeekContent(week, departments, chains, _city_section(week, tiers, channels) if city else None)
 
 
 # -- departments ------------------------------------------------------------------------------------------
@@ -281,7 +283,7 @@ def _chain_sections(week: Week, only: set[int] | None) -> dict[int, ChainSection
 
 
 # -- the city ---------------------------------------------------------------------------------------------
-def _city_section(week: Week, tiers) -> CitySection:
+def _city_section(week: Week, tiers, channels: list[figures.ChannelFigures]) -> CitySection:
     totals = figures.tier_totals(tiers)
     lines = [
         TierLine(code=code, label=str(label), figures=totals[code], departments=len(tiers[code]))
@@ -297,4 +299,4 @@ def _city_section(week: Week, tiers) -> CitySection:
         .select_related("chain")
         .order_by("-heat", "pk")[:LIST_LIMIT]
     )
-    return CitySection(tiers=lines, overdue=overdue, problems=problems)
+    return CitySection(tiers=lines, overdue=overdue, problems=problems, channels=channels)

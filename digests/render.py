@@ -127,5 +127,10 @@ def _facts(section, week: Week) -> dict:
                 for t in section.tiers
             ],
             "rate_labels": [labels[n] for n in CITY_RATES],
+            # Where the week's requests came from (渠道), and how each channel's fared.
+            "channel_rates": [
+                (c.label, c.counts["filed"], [(labels[n], pct(c.rate(n))) for n in CITY_RATES])
+                for c in section.channels
+            ],
         }
     return {}

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "departments",
     "sla",
     "tickets",
+    "intake",
     "triage",
     "problems",
     "lists",

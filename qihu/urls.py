@@ -53,6 +53,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("problems/", include("problems.web_urls")),
     path("lists/", include("lists.web_urls")),
+    path("intake/", include("intake.web.urls")),
     path("api/v1/problems/", include("problems.urls")),
     path("api/v1/lists/", include("lists.urls")),
     path("api/v1/", include("tickets.api.urls")),

@@ -1,7 +1,8 @@
 """Who sees which tickets and which roles they hold for one (DESIGN.md §1).
 
 A company user sees their company's tickets; officials see tickets their department leads or assists (or
-once did); dispatchers, supervisors and admins see all; chain leaders see their chains'. What one may not
+once did); dispatchers, supervisors and admins see all; chain leaders see their chains'; intake staff (受理员)
+see the tickets their service centre or hotline filed (代录), and take no action on them. What one may not
 see does not exist for them (404). Roles for a ticket feed the transition table.
 """
 
@@ -26,6 +27,8 @@ class Access:
     head_of: frozenset[int]
     chain_ids: frozenset[int]
     global_roles: frozenset[str]  # dispatcher, supervisor: roles that do not depend on the ticket
+    # Service centres / hotlines where the user files on companies' behalf (代录): they see what those filed.
+    intake_department_ids: frozenset[int] = frozenset()
 
     @property
     def company_only(self) -> bool:
@@ -66,7 +69,7 @@ def access_for(user) -> Access:
     cached = getattr(user, "_qihu_access", None)
     if cached is not None:
         return cached
-    departments, heads, chains, global_roles = set(), set(), set(), set()
+    departments, heads, chains, global_roles, intake = set(), set(), set(), set(), set()
     memberships = getattr(user, "_qihu_memberships", None)
     if memberships is None:
         memberships = user.memberships.values_list(*MEMBERSHIP_COLUMNS)
@@ -79,6 +82,8 @@ def access_for(user) -> Access:
             chains.add(chain_id)
         elif role in (Role.DISPATCHER, Role.SUPERVISOR):
             global_roles.add(role)
+        elif role == Role.INTAKE:
+            intake.add(dept_id)
     access = Access(
         user_id=user.pk,
         company_id=user.company_id,
@@ -87,6 +92,7 @@ def access_for(user) -> Access:
         head_of=frozenset(heads),
         chain_ids=frozenset(chains),
         global_roles=frozenset(global_roles),
+        intake_department_ids=frozenset(intake),
     )
     user._qihu_access = access
     return access
@@ -105,6 +111,8 @@ def visible_q(access: Access) -> Q:
         )
     if access.chain_ids:
         q |= Q(chain_id__in=access.chain_ids)
+    if access.intake_department_ids:
+        q |= Q(intake_department_id__in=access.intake_department_ids)
     return q
 
 
@@ -150,12 +158,17 @@ def roles_for(access: Access, ticket: Ticket) -> frozenset[str]:
         roles.add(ASSIST_HANDLER)
     if ticket.chain_id in access.chain_ids:
         roles.add(Role.CHAIN_LEADER)
+    if ticket.intake_department_id in access.intake_department_ids:
+        roles.add(Role.INTAKE)  # no action in the transition table: the filing desk follows, it does not handle
     return frozenset(roles)
 
 
 # -- personal data --------------------------------------------------------------------------------
-# Who works the ticket may see personal data in full; everyone else sees it masked (DESIGN.md §1).
-HANDLING_PATH = frozenset({Role.COMPANY_USER, Role.HANDLER, Role.DEPT_HEAD, ASSIST_HANDLER, Role.DISPATCHER})
+# Who works the ticket sees personal data in full; everyone else sees it masked (DESIGN.md §1).
+# The intake desk that took the call typed the caller's number in, and may have to call back.
+HANDLING_PATH = frozenset(
+    {Role.COMPANY_USER, Role.HANDLER, Role.DEPT_HEAD, ASSIST_HANDLER, Role.DISPATCHER, Role.INTAKE}
+)
 
 
 def mask_phone(phone: str) -> str:

@@ -8,6 +8,9 @@
 - return, reopen and unevaluated rates; overdue: open tickets past their deadline now.
 Excluded: request types in `QIHU["FIGURES_EXCLUDE_TYPES"]` (咨询 by default), imported history; rejected
 tickets never reach a department. Rankings are within a tier (city departments, counties, others).
+
+The same counts split by channel (渠道: web, API, hotline, counter, visit, meeting, leader's assignment…) come
+from the same GROUP BY queries, grouped by the ticket's source as well: no query per channel.
 """
 
 from __future__ import annotations
@@ -38,6 +41,11 @@ RATES = [
     ("unevaluated", _("未评价率")),
 ]
 COUNTS = [("dispatched", _("派单数")), ("evaluated", _("评价数")), ("replied", _("答复数")), ("overdue", _("当前超时"))]
+# What the channel table shows: how many came in by each channel, and how they fared.
+CHANNEL_RATES = [
+    (name, label) for name, label in RATES if name in ("response", "resolution", "satisfaction", "on_time")
+]
+CHANNEL_COUNTS = [("filed", _("受理数")), *COUNTS]
 
 
 @dataclass
@@ -64,6 +72,10 @@ class Figures:
     def rates(self) -> dict[str, float | None]:
         return {name: self.rate(name) for name, _label in RATES}
 
+    def cells(self, rates, counts) -> tuple[list[float | None], list[int]]:
+        """The named rates and counts (lists of (name, label)) in their order: a table's row."""
+        return [self.rate(name) for name, _label in rates], [self.counts[name] for name, _label in counts]
+
     def add(self, counts: dict[str, int]) -> None:
         for name, number in counts.items():
             self.counts[name] += number
@@ -80,6 +92,15 @@ class PeriodFigures(Figures):
     start: datetime | None = None  # the first instant of the week or month (city time)
 
 
+@dataclass
+class ChannelFigures(Figures):
+    source: str = ""
+
+    @property
+    def label(self) -> str:
+        return Source(self.source).label
+
+
 def overdue_q(now: datetime) -> Q:
     """Tickets late now: waiting to be accepted or being handled past their deadline (on hold: clock paused)."""
     return Q(status__in=[Status.ASSIGNED, Status.ACCEPTED], due_at__lt=now)
@@ -93,23 +114,27 @@ def _counted(tickets: str = "ticket__") -> Q:
 
 def _counts(
     *, start: datetime, end: datetime, now: datetime, step: str | None = None, chain_id: int | None = None,
-    overdue: bool | None = None,
+    overdue: bool | None = None, by_source: bool = False,
 ):  # fmt: skip
-    """(lead department id, start of the week/month or None, counts) for [start, end): the one place where
-    each count of the rates is defined. `step` ("week", "month") splits the period by when things happened;
-    `chain_id` keeps one industry chain's tickets; `overdue` (by default without a step) adds the tickets late
-    now, a state of now and not of a period (their period: None)."""
+    """(lead department id, source or None, start of the week/month or None, counts) for [start, end): the one
+    place where each count of the rates is defined. `step` ("week", "month") splits the period by when things
+    happened; `chain_id` keeps one industry chain's tickets; `by_source` splits by channel too (same queries);
+    `overdue` (by default without a step) adds the tickets late now, a state of now and not of a period (their
+    period: None)."""
 
     def grouped(queryset, department: str, when: str, **counts):
+        prefix = "ticket__" if queryset.model is not Ticket else ""
         if chain_id is not None:
-            prefix = "ticket__" if queryset.model is not Ticket else ""
             queryset = queryset.filter(**{f"{prefix}chain_id": chain_id})
         fields = [department]
+        if by_source:
+            queryset = queryset.annotate(channel=F(f"{prefix}source"))
+            fields.append("channel")
         if step:
             queryset = queryset.annotate(period=Trunc(when, step, tzinfo=CITY_TZ))
             fields.append("period")
         for values in queryset.values(*fields).annotate(**counts):
-            yield values.pop(department), values.pop("period", None), values
+            yield values.pop(department), values.pop("channel", None), values.pop("period", None), values
 
     leads = Assignment.objects.filter(
         _counted(), role=Assignment.Role.LEAD, assigned_at__gte=start, assigned_at__lt=end
@@ -142,34 +167,59 @@ def _counts(
     )  # fmt: skip
     if overdue if overdue is not None else not step:
         late = tickets.filter(overdue_q(now))
+        fields = ["lead_department", "source"] if by_source else ["lead_department"]
         if chain_id is not None:
             late = late.filter(chain_id=chain_id)
-        for values in late.values("lead_department").annotate(overdue=Count("pk")):
-            yield values.pop("lead_department"), None, values
+        for values in late.values(*fields).annotate(overdue=Count("pk")):
+            yield values.pop("lead_department"), values.pop("source", None), None, values
 
 
+@lag_tolerant()
 def dashboard_figures(
     *, start: datetime, end: datetime, now: datetime, step: str
-) -> tuple[dict[str, list[DepartmentFigures]], list[PeriodFigures]]:
-    """`department_figures` and `trend` of one period from one reading: the counts split by department and
-    period, added up by department for the one and by period for the other (half the scans of reading each:
-    the dashboard over 1,000,000 tickets, DESIGN.md §11)."""
-    counted = list(_counts(start=start, end=end, now=now, step=step, overdue=True))
-    periods = [row for row in counted if "overdue" not in row[2]]  # a state of now: in no period
-    return _by_department(counted), _by_period(periods, start=start, end=end, step=step)
+) -> tuple[dict[str, list[DepartmentFigures]], list[PeriodFigures], list[ChannelFigures]]:
+    """`period_figures` and `trend` of one period from one reading: the counts split by department, channel
+    and period, added up by department and channel for the one and by period for the other (half the scans of
+    reading each: the dashboard over 1,000,000 tickets, DESIGN.md §11)."""
+    counted = list(_counts(start=start, end=end, now=now, step=step, overdue=True, by_source=True))
+    periods = [row for row in counted if "overdue" not in row[3]]  # a state of now: in no period
+    tiers, channels = _tiers_and_channels(counted, start=start, end=end, by_source=True)
+    return tiers, _by_period(periods, start=start, end=end, step=step), channels
 
 
 @lag_tolerant()  # figures: seconds behind is fine, the replica may serve them
 def department_figures(*, start: datetime, end: datetime, now: datetime) -> dict[str, list[DepartmentFigures]]:
     """Figures of every active department for [start, end), grouped by tier and ranked within it."""
-    return _by_department(_counts(start=start, end=end, now=now))
+    return period_figures(start=start, end=end, now=now, by_source=False)[0]
 
 
-def _by_department(counted) -> dict[str, list[DepartmentFigures]]:
+@lag_tolerant()
+def period_figures(
+    *, start: datetime, end: datetime, now: datetime, by_source: bool = True
+) -> tuple[dict[str, list[DepartmentFigures]], list[ChannelFigures]]:
+    """The departments' figures for [start, end) by tier (as `department_figures`) and, from the same
+    queries, the channels' (one more GROUP BY for the requests filed): the channels in the order of `Source`,
+    those with nothing in the period left out."""
+    counted = _counts(start=start, end=end, now=now, by_source=by_source)
+    return _tiers_and_channels(counted, start=start, end=end, by_source=by_source)
+
+
+def _tiers_and_channels(counted, *, start: datetime, end: datetime, by_source: bool):
     rows = {d.pk: DepartmentFigures(department=d) for d in Department.objects.filter(active=True).order_by("code")}
-    for department_id, _period, counts in counted:
+    channels = {source: ChannelFigures(source=source) for source in Source.values}
+    for department_id, source, _period, counts in counted:
         if department_id in rows:
             rows[department_id].add(counts)
+        if source is not None:
+            channels[source].add(counts)
+    if by_source:
+        filed = Ticket.objects.filter(_counted(tickets=""), created_at__gte=start, created_at__lt=end)
+        for source, number in filed.order_by().values_list("source").annotate(n=Count("pk")):
+            channels[source].add({"filed": number})
+    return _tiers(rows), [c for c in channels.values() if any(c.counts.values())]
+
+
+def _tiers(rows: dict[int, DepartmentFigures]) -> dict[str, list[DepartmentFigures]]:
     tiers: dict[str, list[DepartmentFigures]] = {code: [] for code, _label in TIERS}
     for figures in rows.values():
         kind = figures.department.kind
@@ -183,7 +233,7 @@ def _by_department(counted) -> dict[str, list[DepartmentFigures]]:
 def chain_figures(*, chain_id: int, start: datetime, end: datetime, now: datetime) -> Figures:
     """One industry chain's tickets over [start, end), whichever departments handled them."""
     total = Figures()
-    for _department, _period, counts in _counts(start=start, end=end, now=now, chain_id=chain_id):
+    for _department, _source, _period, counts in _counts(start=start, end=end, now=now, chain_id=chain_id):
         total.add(counts)
     return total
 
@@ -196,7 +246,7 @@ def trend(*, start: datetime, end: datetime, now: datetime, step: str) -> list[P
 
 def _by_period(counted, *, start: datetime, end: datetime, step: str) -> list[PeriodFigures]:
     periods: dict[datetime, PeriodFigures] = {}
-    for _department, period, counts in counted:
+    for _department, _source, period, counts in counted:
         periods.setdefault(period, PeriodFigures(start=period)).add(counts)
     first = _truncate(start.astimezone(CITY_TZ), step)
     while first < end:

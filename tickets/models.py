@@ -103,6 +103,10 @@ class Source(models.TextChoices):
     DEMO = "demo", _("演示数据")
 
 
+# The channels of the intake desk (代录): staff file these on a company's behalf.
+INTAKE_SOURCES = (Source.HOTLINE, Source.COUNTER, Source.VISIT, Source.MEETING, Source.LEADER)
+
+
 class Ticket(models.Model):
     company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="tickets")
     submitter = models.ForeignKey(
@@ -115,6 +119,21 @@ class Ticket(models.Model):
     contact_phone = EncryptedCharField(_("联系电话"), blank=True, index_field="contact_phone_index")
     contact_phone_index = models.CharField(_("联系电话索引"), max_length=64, blank=True, db_index=True, editable=False)
     source = models.CharField(_("渠道"), max_length=10, choices=Source.choices, default=Source.API)
+    # Filed at the intake desk (代录) on the company's behalf: by whom, for which service centre or hotline (its
+    # intake staff see the ticket), from which meeting, on which leader's assignment. The caller is the contact.
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("代录人"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    intake_department = models.ForeignKey(
+        "departments.Department", verbose_name=_("受理单位"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", db_index=False,  # ticket_intake_idx begins with it
+    )  # fmt: skip
+    meeting = models.ForeignKey(
+        "intake.Meeting", verbose_name=_("亲清会"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="tickets",
+    )  # fmt: skip
+    leader_name = models.CharField(_("交办领导"), max_length=50, blank=True)
 
     # Triage (问题研判).
     category = models.ForeignKey(
@@ -213,6 +232,11 @@ class Ticket(models.Model):
                 condition=Q(idempotency_key__isnull=False),
                 name="ticket_idempotency_key_unique",
             ),
+            models.UniqueConstraint(
+                fields=["filed_by", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="ticket_filed_idempotency_key_unique",
+            ),
         ]
         indexes = [
             # The department queue: open tickets of a department in order of urgency.
@@ -242,6 +266,12 @@ class Ticket(models.Model):
                 fields=["due_at"],
                 name="ticket_counted_late_idx",
                 condition=~Q(source="import") & Q(status__in=["assigned", "accepted"]),
+            ),
+            # What a service centre's intake desk filed, newest first.
+            models.Index(
+                fields=["intake_department", "-created_at"],
+                name="ticket_intake_idx",
+                condition=Q(intake_department__isnull=False),
             ),
         ]
 

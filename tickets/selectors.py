@@ -269,16 +269,19 @@ def _ticket_statement() -> tuple[str, _Rows, dict[str, _Rows]]:
 
 
 # `access.visible_q` as one parameterised condition on the ticket `t` (sees all; its company; a department that
-# leads it or is assigned to it; its chain): the same rule, pinned equal by tests/tickets/test_detail_output.py.
+# leads it or is assigned to it; its chain; the intake desk that filed it): the same rule, pinned equal by
+# tests/tickets/test_detail_output.py.
 _VISIBLE = (
-    "(%s OR t.company_id = %s OR t.lead_department_id = ANY(%s) OR t.chain_id = ANY(%s) OR EXISTS "
+    "(%s OR t.company_id = %s OR t.lead_department_id = ANY(%s) OR t.chain_id = ANY(%s) "
+    "OR t.intake_department_id = ANY(%s) OR EXISTS "
     f'(SELECT 1 FROM "{Assignment._meta.db_table}" a WHERE a.ticket_id = t.id AND a.department_id = ANY(%s)))'
 )
 
 
 def visible_params(access: Access) -> list:
     departments = list(access.department_ids)
-    return [access.sees_all, access.company_id, departments, list(access.chain_ids), departments]
+    desks = list(access.intake_department_ids)
+    return [access.sees_all, access.company_id, departments, list(access.chain_ids), desks, departments]
 
 
 def _ordering(model, alias: str) -> str:

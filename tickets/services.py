@@ -37,6 +37,7 @@ from . import notify, selectors
 from .access import Access, access_for, forget_assisting, roles_for
 from .attachments import attachment_rows, check_files
 from .models import (
+    INTAKE_SOURCES,
     QUEUE_ASSIST_STATES,
     QUEUE_STATUSES,
     Assignment,
@@ -59,6 +60,17 @@ logger = logging.getLogger(__name__)
 
 
 # -- create ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OnBehalf:
+    """A request filed at the intake desk (代录): by a staff member of `department` (a service centre or hotline
+    where they hold the intake role) for `company`, from a meeting (亲清会) or on a leader's assignment (领导交办)."""
+
+    company: Any
+    department: Department
+    meeting: Any = None
+    leader_name: str = ""
+
+
 def ticket_create(
     *,
     submitter,
@@ -71,8 +83,14 @@ def ticket_create(
     source: str = Source.API,
     triage_later: bool = True,
     files=(),
+    on_behalf: OnBehalf | None = None,
 ) -> tuple[Ticket, bool]:
-    """File a request for the submitter's company; returns (ticket, created).
+    """File a request for the submitter's company; returns (ticket, created). Every channel ends here.
+
+    With `on_behalf`, `submitter` is intake staff filing for another company (代录): the ticket is the company's
+    (its users follow and evaluate it), the staff member is recorded as `filed_by`, the caller as the contact,
+    and the submit event says who filed it for whom. A leader's assignment starts supervised (督办), through the
+    same `supervise` action a supervisor takes.
 
     `triage_later=False` is for callers that triage the ticket themselves (the demo loader, imports).
     `files` are uploaded attachments, checked before anything is written.
@@ -80,16 +98,21 @@ def ticket_create(
     With an idempotency key, a retry returns the ticket of the first call instead of a second one,
     also when both calls race (the unique constraint decides, the loser reads the winner's row).
     """
-    company = submitter.company
-    if company is None:
-        raise NotPermitted(_("只有企业用户可以提交诉求。"))
+    if on_behalf is None:
+        company, filer, role = submitter.company, {"submitter": submitter}, Role.COMPANY_USER
+        if company is None:
+            raise NotPermitted(_("只有企业用户可以提交诉求。"))
+    else:
+        company, filer, role = on_behalf.company, {"filed_by": submitter}, Role.INTAKE
+        _check_intake(submitter, on_behalf, source)
+    supervised = on_behalf is not None and source == Source.LEADER
     # Every channel's text as people will read it: no hidden or direction-changing characters.
     title, contact_name = visible_text(title).strip(), visible_text(contact_name).strip()
     description = visible_text(description, multiline=True).strip()
     if not title or not description:
         raise DomainError(_("标题和诉求内容不能为空（不可见字符不算内容）。"), code="blank")
     if idempotency_key:
-        existing = Ticket.objects.filter(submitter=submitter, idempotency_key=idempotency_key).first()
+        existing = Ticket.objects.filter(**filer, idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing, False
     kinds = check_files(files)  # before anything is written
@@ -97,8 +120,8 @@ def ticket_create(
     try:
         with transaction.atomic():
             ticket = Ticket.objects.create(
+                **filer,
                 company=company,
-                submitter=submitter,
                 title=title,
                 description=description,
                 category=category,
@@ -109,23 +132,61 @@ def ticket_create(
                 source=source,
                 created_at=now,
                 updated_at=now,
+                **_intake_fields(on_behalf),
             )
             attachments = Attachment.objects.bulk_create(
                 attachment_rows(files, ticket=ticket, uploaded_by=submitter, kinds=kinds)
             )
-            event = _record(
-                ticket, ACTIONS["submit"], actor=submitter, role=Role.COMPANY_USER, before="", now=now,
-                data={"files": [a.original_name for a in attachments]} if attachments else None,
-            )  # fmt: skip
+            data = {"files": [a.original_name for a in attachments]} if attachments else {}
+            note = ""
+            if on_behalf is not None:
+                data |= {
+                    "on_behalf_of": company.name,
+                    "channel": source,
+                    "intake_department": on_behalf.department.code,
+                }
+                note = _("代%(company)s录入（%(channel)s）") % {
+                    "company": company.name, "channel": Source(source).label,
+                }  # fmt: skip
+            event = _record(ticket, ACTIONS["submit"], actor=submitter, role=role, before="", now=now, note=note,
+                            data=data)  # fmt: skip
+            if supervised:
+                ticket_apply(
+                    ticket_id=ticket.pk, action="supervise", level=Supervision.NORMAL,
+                    note=_("领导交办（%(leader)s），按督办件办理。") % {"leader": on_behalf.leader_name.strip()},
+                )  # fmt: skip
             if triage_later:
                 transaction.on_commit(lambda: enqueue_triage(ticket.pk), robust=True)
     except IntegrityError:
         if not idempotency_key:
             raise
-        return Ticket.objects.get(submitter=submitter, idempotency_key=idempotency_key), False
+        return Ticket.objects.get(**filer, idempotency_key=idempotency_key), False
+    if supervised:  # read back: the supervision changed it after the create
+        return selectors.ticket_get(access=access_for(None), ticket_id=ticket.pk), True
     # What reading it back would give (its event, its attachments, nothing else yet), without reading it back:
     # the answer to a submit is built from these (DESIGN.md §11, issue 16).
     return selectors.ticket_fresh(ticket, events=[event], attachments=attachments), True
+
+
+def _check_intake(staff, on_behalf: OnBehalf, source: str) -> None:
+    """代录: only intake staff of the filing department, on an intake channel, with what that channel needs."""
+    if on_behalf.department.pk not in access_for(staff).intake_department_ids:
+        raise NotPermitted(_("只有该受理单位的受理员可以代企业录入诉求。"))
+    if source not in INTAKE_SOURCES:
+        raise DomainError(_("代录诉求的渠道应为热线、窗口、走访、亲清会或领导交办。"), code="invalid_channel")
+    if (source == Source.MEETING) != (on_behalf.meeting is not None):
+        raise DomainError(_("亲清会渠道的诉求须关联一次亲清会（其他渠道不关联）。"), code="meeting_required")
+    if source == Source.LEADER and not on_behalf.leader_name.strip():
+        raise DomainError(_("领导交办须填写交办领导。"), code="leader_required")
+
+
+def _intake_fields(on_behalf: OnBehalf | None) -> dict:
+    if on_behalf is None:
+        return {}
+    return {
+        "intake_department": on_behalf.department, "meeting": on_behalf.meeting,
+        "leader_name": visible_text(on_behalf.leader_name).strip(),
+    }  # fmt: skip
 
 
 def ticket_import(
@@ -404,8 +465,8 @@ def _primary_role(roles: frozenset[str]) -> str:
     return next(r for r in ROLE_PRECEDENCE if r in roles)
 
 
-def _record(ticket, spec: Action, *, actor, role, before, now, data=None) -> TicketEvent:
-    event = _event(ticket, spec, actor=actor, role=role, before=before, now=now, data=data)
+def _record(ticket, spec: Action, *, actor, role, before, now, note="", data=None) -> TicketEvent:
+    event = _event(ticket, spec, actor=actor, role=role, before=before, now=now, note=note, data=data)
     event.save()
     return event
 

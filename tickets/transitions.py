@@ -70,7 +70,8 @@ ACTIONS: dict[str, Action] = {
         _a("withdraw", _("撤回"), [S.SUBMITTED, S.PENDING_DISPATCH, S.ASSIGNED], [S.WITHDRAWN], [Role.COMPANY_USER]),
         _a("reject", _("不予受理"), [S.SUBMITTED, S.PENDING_DISPATCH], [S.REJECTED], [Role.DISPATCHER]),
         _a("escalate", _("超时预警与升级督办"), [S.ASSIGNED, S.ACCEPTED], [], [Role.SYSTEM]),
-        _a("supervise", _("督办"), [S.ASSIGNED, *IN_HANDLING], [], [Role.SUPERVISOR, Role.SYSTEM]),
+        # From filing on: a leader's assignment (领导交办) is supervised before it is even dispatched.
+        _a("supervise", _("督办"), BEFORE_REPLY, [], [Role.SUPERVISOR, Role.SYSTEM]),
         _a("comment", _("留言"), OPEN_STATUSES, [], PARTICIPANTS),
         _a("attach", _("上传附件"), OPEN_STATUSES, [], [Role.COMPANY_USER, *HANDLERS, ASSIST_HANDLER]),
         _a("merge", _("并单"), [S.SUBMITTED, S.PENDING_DISPATCH, S.ASSIGNED], [], [Role.DISPATCHER, Role.SYSTEM]),

@@ -25,9 +25,15 @@ def test_demo_has_every_status_and_its_logins_and_is_idempotent(db, settings):
         "banli-gongdian",
         "kezhang-jingxin",
         "admin",
+        "shouli-rexian",
     ]:
         assert User.objects.get(username=username).check_password("qihu-demo")
     assert User.objects.get(username="qiye1").company != User.objects.get(username="qiye2").company
+    # the intake desk's requests (issue 17): filed by the hotline operator for companies, in several channels
+    filed = Ticket.objects.filter(filed_by__username="shouli-rexian")
+    assert set(filed.values_list("source", flat=True)) >= {"hotline", "counter", "visit", "leader", "meeting"}
+    assert filed.get(source="leader").supervision_level != "none"
+    assert filed.filter(source="meeting", meeting__isnull=False).count() == 3
     assert Department.objects.filter(kind="county").count() == 7
     assert all(c.rules.filter(district=None, chain=None).exists() for c in Category.objects.all())
     # every event of every ticket follows the transition table

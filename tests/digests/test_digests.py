@@ -172,7 +172,7 @@ def test_a_chain_leaders_digest_reads_no_department_rankings(world, week_history
     def refuse(**kwargs):
         raise AssertionError("department figures read for a chain-only digest")
 
-    monkeypatch.setattr(content.figures, "department_figures", refuse)
+    monkeypatch.setattr(content.figures, "period_figures", refuse)
     kinds, rendered = digest_preview(user=world.chain_leader, week_start=WEEK)
     assert kinds == ["chain"] and "产业链简报" in rendered.text
     with pytest.raises(AssertionError, match="chain-only"):  # a head's digest does read them

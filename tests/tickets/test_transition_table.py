@@ -21,7 +21,12 @@ DESIGN = {  # action: (from, to, roles)
     "close_unevaluated": ({"replied"}, {"closed"}, {"system"}),
     "withdraw": ({"submitted", "pending_dispatch", "assigned"}, {"withdrawn"}, {"company_user"}),
     "reject": ({"submitted", "pending_dispatch"}, {"rejected"}, {"dispatcher"}),
-    "supervise": ({"assigned", "accepted", "on_hold"}, set(), {"supervisor", "system"}),
+    # From filing on (issue 17): a leader's assignment (领导交办) is supervised before it is dispatched.
+    "supervise": (
+        {"submitted", "pending_dispatch", "assigned", "accepted", "on_hold"},
+        set(),
+        {"supervisor", "system"},
+    ),
     "escalate": ({"assigned", "accepted"}, set(), {"system"}),
     "comment": (
         {"submitted", "pending_dispatch", "assigned", "accepted", "on_hold", "replied", "disputed"},

@@ -85,7 +85,8 @@ def test_consultations_are_left_out(world, history):
 
 def test_dashboard_page_and_excel(world, history, client, django_assert_max_num_queries):
     client.force_login(world.supervisor)
-    with django_assert_max_num_queries(14):  # session, user, memberships, departments, 5 + 4 aggregations
+    # session, user, memberships, departments, 5 + 4 aggregations, requests filed by channel
+    with django_assert_max_num_queries(15):
         page = client.get("/dashboard/", {"from": "2026-11-01", "to": "2026-11-30"})
     assert page.status_code == 200
     html = page.content.decode()
@@ -119,7 +120,7 @@ def test_the_dashboard_reads_its_figures_and_trend_at_once_as_each_alone(world, 
     and the trend give when each is read on its own."""
     period = {"start": datetime(2026, 10, 20, tzinfo=CITY), "end": datetime(2026, 12, 1, tzinfo=CITY),
               "now": datetime(2026, 11, 20, tzinfo=CITY)}  # fmt: skip
-    tiers, periods = dashboard_figures(**period, step=step)
+    tiers, periods, _channels = dashboard_figures(**period, step=step)
     alone = department_figures(**period)
     assert {k: [(f.department, f.rank, dict(f.counts)) for f in v] for k, v in tiers.items()} == {
         k: [(f.department, f.rank, dict(f.counts)) for f in v] for k, v in alone.items()

@@ -387,7 +387,8 @@ class TicketDetailOutput(TicketListOutput):
 
     class Meta(TicketListOutput.Meta):
         fields = [
-            *TicketListOutput.Meta.fields, "description", "contact_name", "contact_phone", "assisting_departments",
+            *TicketListOutput.Meta.fields, "description", "source", "leader_name", "contact_name", "contact_phone",
+            "assisting_departments",
             "accepted_at", "accepted_in_time", "replied_at", "closed_at", "close_reason", "rejection_reason",
             "reopen_count", "return_count", "extension_status", "extension_days_requested",
             "extension_days_granted", "allowed_actions", "events", "comments", "replies", "evaluations", "attachments",
@@ -407,6 +408,8 @@ class TicketDetailOutput(TicketListOutput):
         assignments = ticket.assignments.all()
         out |= {
             "description": ticket.description,
+            "source": ticket.source,
+            "leader_name": ticket.leader_name,
             "contact_name": self.get_contact_name(ticket),
             "contact_phone": self.get_contact_phone(ticket),
             "assisting_departments": [

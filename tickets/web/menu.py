@@ -31,6 +31,10 @@ def _chain_leader(access: Access) -> bool:
     return bool(access.chain_ids)
 
 
+def _intake(access: Access) -> bool:
+    return bool(access.intake_department_ids)
+
+
 def _has_queue(access: Access) -> bool:
     return selectors.queue_kind(access) != "none"
 
@@ -49,6 +53,8 @@ PAGES = [
     Page("web-ticket-new", _("提交诉求"), _company, _("只有企业用户可以提交诉求。")),
     Page("web-my-chain", _("产业链工作台"), _chain_leader, _("只有链长和产业链专班可以打开产业链工作台。")),
     Page("web-workbench", _("工作台"), _has_queue, _("工作台属于承办部门、研判员和督办员。")),
+    Page("intake-desk", _("代录"), _intake, _("只有受理员（热线、窗口和驻企服务人员）可以代企业录入诉求。")),
+    Page("intake-meeting-new", _("亲清会"), _intake, _("只有受理员可以记录亲清会。")),
     Page("web-dashboard", _("统计"), _official, _("只有政府部门用户可以查看统计。")),
     Page("digests-preview", _("每周简报"), has_digest, _("每周简报发给部门负责人、链长和督办员。")),
 ]

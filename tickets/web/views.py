@@ -320,14 +320,16 @@ def dashboard(request):
     start, end, since, until = _instants(request)
     now = timezone.now()
     step = "week" if (end - start).days <= 62 else "month"
-    tiers, periods = figures.dashboard_figures(start=since, end=until, now=now, step=step)
+    tiers, periods, channels = figures.dashboard_figures(start=since, end=until, now=now, step=step)
     chart = _trend_chart(periods, step)
     tables = [(label, tiers[code]) for code, label in figures.TIERS if tiers[code]]
     return render(
         request,
         "tickets/dashboard.html",
         {"start": start, "end": end, "tables": tables, "rates": figures.RATES, "counts": figures.COUNTS,
-         "chart": chart},
+         "chart": chart, "channel_rates": figures.CHANNEL_RATES,
+         "channels": [(c, *c.cells(figures.CHANNEL_RATES, figures.CHANNEL_COUNTS)) for c in channels],
+         "channel_counts": figures.CHANNEL_COUNTS},
     )  # fmt: skip
 
 
@@ -362,20 +364,29 @@ def _trend_chart(periods: list, step: str, *, width: int = 720, height: int = 22
 @login_required
 def dashboard_export(request):
     start, end, since, until = _instants(request)
-    tiers = figures.department_figures(start=since, end=until, now=timezone.now())
-    header = [str(_("排名")), str(_("部门"))]
-    header += [str(label) for _name, label in figures.RATES] + [str(label) for _name, label in figures.COUNTS]
+    tiers, channels = figures.period_figures(start=since, end=until, now=timezone.now())
+    header = [str(_("排名")), str(_("部门")), *_figure_header(figures.RATES, figures.COUNTS)]
     sheets = []
     for code, label in figures.TIERS:
         rows = [
-            [f.rank, f.department.local_name]
-            + [None if f.rate(name) is None else round(f.rate(name), 4) for name, _label in figures.RATES]
-            + [f.counts[name] for name, _label in figures.COUNTS]
-            for f in tiers[code]
+            [f.rank, f.department.local_name, *_figure_cells(f, figures.RATES, figures.COUNTS)] for f in tiers[code]
         ]
         sheets.append((str(label), header, rows))
+    header = [str(_("渠道")), *_figure_header(figures.CHANNEL_RATES, figures.CHANNEL_COUNTS)]
+    rows = [[str(c.label), *_figure_cells(c, figures.CHANNEL_RATES, figures.CHANNEL_COUNTS)] for c in channels]
+    sheets.append((str(_("按渠道")), header, rows))
     audit.record(Action.EXPORT, request=request, object_type="figures", details={"since": start, "until": end})
     return xlsx_response(f"qihu-figures-{start}-{end}.xlsx", sheets)
+
+
+def _figure_header(rates, counts) -> list[str]:
+    return [str(label) for _name, label in rates] + [str(label) for _name, label in counts]
+
+
+def _figure_cells(f: figures.Figures, rates, counts) -> list:
+    """A row of the export: the rates as fractions (4 places), then the counts."""
+    shares, numbers = f.cells(rates, counts)
+    return [None if share is None else round(share, 4) for share in shares] + numbers
 
 
 @login_required
