@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "lists",
     "notifications",
     "digests",
+    "partners",
     "demo",
     "audit",
 ]

@@ -68,8 +68,12 @@ def ticket_create(
     source: str = Source.API,
     triage_later: bool = True,
     files=(),
+    company=None,
 ) -> tuple[Ticket, bool]:
     """File a request for the submitter's company; returns (ticket, created).
+
+    `company` files it on behalf of that company instead: the submitter is then the channel that typed it in
+    (a partner system's account), acting as the company's agent for this ticket.
 
     `triage_later=False` is for callers that triage the ticket themselves (the demo loader, imports).
     `files` are uploaded attachments, checked before anything is written.
@@ -77,7 +81,7 @@ def ticket_create(
     With an idempotency key, a retry returns the ticket of the first call instead of a second one,
     also when both calls race (the unique constraint decides, the loser reads the winner's row).
     """
-    company = submitter.company
+    company = company or submitter.company
     if company is None:
         raise NotPermitted(_("只有企业用户可以提交诉求。"))
     # Every channel's text as people will read it: no hidden or direction-changing characters.
@@ -237,9 +241,14 @@ def ticket_get_for_update(*, ticket_id: int, access: Access) -> Ticket:
         raise NotFound() from None
 
 
-def ticket_apply(*, ticket_id: int, action: str, actor=None, version: int | None = None, **params) -> Ticket:
-    """Take `action` on the ticket as `actor` (None: the platform). Raises a DomainError on refusal."""
-    access = access_for(actor)
+def ticket_apply(
+    *, ticket_id: int, action: str, actor=None, version: int | None = None, access: Access | None = None, **params
+) -> Ticket:
+    """Take `action` on the ticket as `actor` (None: the platform). Raises a DomainError on refusal.
+
+    `access` is the actor's standing when it is not their own (`tickets.access.agent_access`: a partner system
+    acting for the company it filed for)."""
+    access = access or access_for(actor)
     with transaction.atomic():
         ticket = ticket_get_for_update(ticket_id=ticket_id, access=access)
         change = _change(ticket, action, actor=actor, access=access, version=version, params=params)
