@@ -6,6 +6,8 @@ import pytest
 
 from accounts.roles import Role
 from companies.models import Company
+from partners import selectors
+from partners.api.serializers import WorkOrderOutput
 from partners.models import PartnerWorkOrder
 from partners.services import key_issue, keys_revoke
 from tickets.models import Source, Status, Ticket
@@ -24,6 +26,7 @@ def test_a_partner_files_a_work_order_for_a_company(world, hotline, partner):
     ticket = Ticket.objects.get(pk=body["id"])
     assert body["number"] == ticket.number and body["status"] == "submitted" and body["external_id"] == "RX-1"
     assert body["category"] == "energy" and body["replies"] == [] and body["evaluations"] == []
+    assert hotline.get(f"{URL}RX-1/").json() == body  # the answer to a create is what reading it back gives
     assert ticket.company == world.company and ticket.source == Source.PARTNER and ticket.contact_name == "李四"
     assert ticket.partner_work_order.partner == partner
     submit = ticket.events.get()
@@ -128,12 +131,15 @@ def test_a_ticket_not_filed_by_the_partner_is_not_found(world, hotline, make_tic
     assert hotline.get("/api/v1/partner/tickets/QH20200101-1/").status_code == 404
 
 
-def test_the_partner_follows_the_answer_and_receives_the_evaluation(world, hotline):
+def test_the_partner_follows_the_answer_and_receives_the_evaluation(world, hotline, partner):
     ticket = Ticket.objects.get(pk=hotline.post_json(URL, order(world)).json()["id"])
     drive(world, ticket, Status.CLOSED)
     body = hotline.get(f"{URL}RX-1/").json()
     assert body["status"] == "closed" and body["replies"][0]["body"] == "已安排上门勘察。"
     assert body["evaluations"][0]["satisfaction"] == "satisfied" and body["lead_department"] == world.lead.name
+    # the plain-Python answer is what DRF's fields make of it
+    ticket = selectors.work_order_get(partner=partner, external_id="RX-1")
+    assert WorkOrderOutput(ticket).data == WorkOrderOutput(ticket, context={"drf": True}).data == body
 
 
 def test_material_is_a_comment_an_attachment_or_the_requested_information(world, hotline, partner):
