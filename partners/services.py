@@ -88,12 +88,13 @@ def work_order_create(
     back would give it (`tickets.selectors.ticket_fresh`, its work order with it).
 
     The same external id again gives the ticket of the first call, also when both race: the unique constraint
-    on (partner, external id) decides, the loser's ticket is rolled back with its work order and it reads the
-    winner's.
+    on (partner, external id) decides, the repeat's ticket is rolled back with its work order and it reads the
+    first's. No look-up before (a query on every create for the rare repeat), except with files.
     """
-    existing = _work_order_ticket(partner, external_id)
-    if existing is not None:
-        return existing, False
+    if files:  # a repeat's files would be stored before the constraint refuses it: look first
+        existing = _work_order_ticket(partner, external_id)
+        if existing is not None:
+            return existing, False
     try:
         with transaction.atomic():
             ticket, _created = ticket_create(
