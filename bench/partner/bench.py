@@ -52,6 +52,7 @@ from tickets.models import Source, Ticket  # noqa: E402
 
 SECONDS, ROUNDS = queue.SECONDS, queue.ROUNDS
 LINES = int(os.environ.get("BENCH_LINES", "30000"))
+CPU_REQUESTS = 200
 BUDGET = 0.9  # partner ≥ BUDGET × API
 COMPANY_USER = "qiye1"
 API, PARTNER, OPEN311 = "/api/v1/tickets/", "/api/v1/partner/work-orders/", "/open311/v2/requests.json"
@@ -81,18 +82,18 @@ def header_column(headers: dict) -> str:
     return "|".join(f"{name}: {value}" for name, value in headers.items())
 
 
-def api_lines(token: str, tag: str) -> list[str]:
+def api_lines(token: str, tag: str, count: int = LINES) -> list[str]:
     headers = header_column({"Authorization": f"Token {token}", "Content-Type": "application/json"})
     return [
         f"POST\t{API}\t{headers}\t" + json.dumps({"title": f"基准测试：道路积水 {tag}-{n}", **TEXT}, ensure_ascii=False)
-        for n in range(LINES)
+        for n in range(count)
     ]
 
 
-def partner_lines(key, credit_code: str, tag: str) -> list[str]:
+def partner_lines(key, credit_code: str, tag: str, count: int = LINES) -> list[str]:
     """Signed now: each measurement gets its own, well inside the ±300 s window."""
     now, lines = int(time.time()), []
-    for n in range(LINES):
+    for n in range(count):
         body = json.dumps({"external_id": f"B-{tag}-{n}", "credit_code": credit_code,
                            "title": f"基准测试：道路积水 {tag}-{n}", **TEXT}, ensure_ascii=False)  # fmt: skip
         headers = signed_headers(key.key_id, key.secret, "POST", PARTNER, body.encode(), now)
@@ -100,11 +101,11 @@ def partner_lines(key, credit_code: str, tag: str) -> list[str]:
     return lines
 
 
-def open311_lines(key, credit_code: str, tag: str) -> list[str]:
+def open311_lines(key, credit_code: str, tag: str, count: int = LINES) -> list[str]:
     headers = header_column({"Content-Type": "application/x-www-form-urlencoded"})
     fields = {"api_key": f"{key.key_id}:{key.secret}", "service_code": "other", "attribute[credit_code]": credit_code}
     lines = []
-    for n in range(LINES):
+    for n in range(count):
         body = urlencode(
             {**fields, "description": f"基准测试：道路积水 {tag}-{n}", "attribute[external_id]": f"O-{tag}-{n}"}
         )
@@ -112,11 +113,27 @@ def open311_lines(key, credit_code: str, tag: str) -> list[str]:
     return lines
 
 
-def count_sql(client: Client, path: str, body: bytes, content_type: str, headers=None) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.post(path, data=body, content_type=content_type, headers=headers or {})
+def send(line: str):
+    """One listing line, in-process through Django's test client."""
+    _method, path, headers, body = line.split("\t", 3)
+    headers = dict(item.split(": ", 1) for item in headers.split("|"))
+    response = Client().post(path, data=body.encode(), content_type=headers.pop("Content-Type"), headers=headers)
     assert response.status_code in (200, 201), (path, response.status_code, response.content[:300])
+    return response
+
+
+def count_sql(line: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        send(line)
     return len(queries)
+
+
+def cpu_ms(lines: list[str]) -> float:
+    """CPU time per request in this process (the server's share: no network, no other workers)."""
+    started = time.process_time()
+    for line in lines:
+        send(line)
+    return (time.process_time() - started) * 1000 / len(lines)
 
 
 def main() -> None:
@@ -128,18 +145,19 @@ def main() -> None:
     partner = partner_create(name="基准测试平台", code=f"bench-{int(time.time())}")
     key = key_issue(partner=partner)
 
-    # SQL statements per request, in-process (the first of each warms the caches, uncounted).
-    sql = {}
-    api_client = Client(headers={"Authorization": f"Token {token}"})
-    for n in range(2):
-        body = json.dumps({"title": f"计数 {n}", **TEXT}).encode()
-        sql["API"] = count_sql(api_client, API, body, "application/json")
-        body = json.dumps({"external_id": f"count-{n}", "credit_code": credit_code, "title": f"计数 {n}", **TEXT})
-        headers = signed_headers(key.key_id, key.secret, "POST", PARTNER, body.encode(), int(time.time()))
-        sql["partner"] = count_sql(Client(), PARTNER, body.encode(), "application/json", headers)
-        form = urlencode({"api_key": f"{key.key_id}:{key.secret}", "service_code": "other",
-                          "description": f"计数 {n}", "attribute[credit_code]": credit_code})  # fmt: skip
-        sql["Open311"] = count_sql(Client(), OPEN311, form.encode(), "application/x-www-form-urlencoded")
+    makers = {
+        "API": lambda tag, count=LINES: api_lines(token, tag, count),
+        "partner": lambda tag, count=LINES: partner_lines(key, credit_code, tag, count),
+        "Open311": lambda tag, count=LINES: open311_lines(key, credit_code, tag, count),
+    }
+    # In-process: SQL statements per request (the second of each: the first warms the caches), and CPU time
+    # per request over CPU_REQUESTS requests, interleaved rounds.
+    sql = {name: [count_sql(line) for line in make("count", 2)][-1] for name, make in makers.items()}
+    cpu = {name: [] for name in makers}
+    for round_ in range(ROUNDS):
+        for name, make in makers.items():
+            cpu[name].append(cpu_ms(make(f"cpu{round_}", CPU_REQUESTS)))
+    cpu = {name: statistics.median(times) for name, times in cpu.items()}
 
     port = free_port()
     env = {"QIHU_VAR_DIR": str(WORK / "var")}
@@ -151,11 +169,6 @@ def main() -> None:
         wait_for(port, "/healthz", {})
         for _ in range(16):  # each worker loads the API's modules on its first request: seconds, not for wrk
             queue.get(port, API, {"Authorization": f"Token {token}"})
-        makers = {
-            "API": lambda tag: api_lines(token, tag),
-            "partner": lambda tag: partner_lines(key, credit_code, tag),
-            "Open311": lambda tag: open311_lines(key, credit_code, tag),
-        }
         for name, make in makers.items():  # every worker warm on every path
             wrk(port, make(f"warm{name}"), {}, WORK, lua=LUA, seconds=2)
         for round_ in range(1, ROUNDS + 1):
@@ -172,9 +185,10 @@ def main() -> None:
     median = {name: statistics.median(r["rps"] for r in runs) for name, runs in results.items()}
     p50 = {name: statistics.median(r["p50"] for r in runs) for name, runs in results.items()}
     print(f"\n{filed:,} tickets filed through the partner channels; medians of {ROUNDS} rounds of {SECONDS} s:")
-    print(f"{'path':10} {'req/s':>8} {'p50 ms':>8} {'SQL':>4} {'× API':>6}")
+    print(f"{'path':10} {'req/s':>8} {'p50 ms':>8} {'× API':>6} {'SQL':>4} {'CPU ms':>7} {'× API':>6}")
     for name in results:
-        print(f"{name:10} {median[name]:8.1f} {p50[name]:8.2f} {sql[name]:4d} {median[name] / median['API']:6.2f}")
+        print(f"{name:10} {median[name]:8.1f} {p50[name]:8.2f} {median[name] / median['API']:6.2f} {sql[name]:4d} "
+              f"{cpu[name]:7.2f} {cpu['API'] / cpu[name]:6.2f}")  # fmt: skip
     ratio = median["partner"] / median["API"]
     verdict = "PASS" if ratio >= BUDGET else "FAIL"
     print(f"\npartner intake {ratio:.2f} × the API's create (budget ≥ {BUDGET}): {verdict}")
