@@ -39,7 +39,7 @@ class WorkOrderOutput(serializers.Serializer):
     external_id = serializers.CharField(source="partner_work_order.external_id")
     status = serializers.CharField()
     status_display = serializers.CharField(source="get_status_display")
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category = serializers.CharField(source="category.code", default=None)
     lead_department = serializers.CharField(source="lead_department.name", default=None)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
