@@ -189,9 +189,11 @@ def main() -> None:
     for name in results:
         print(f"{name:10} {median[name]:8.1f} {p50[name]:8.2f} {median[name] / median['API']:6.2f} {sql[name]:4d} "
               f"{cpu[name]:7.2f} {cpu['API'] / cpu[name]:6.2f}")  # fmt: skip
+    rounds = [f"{p['rps'] / a['rps']:.2f}" for p, a in zip(results["partner"], results["API"], strict=True)]
+    print(f"\npartner / API per round: {', '.join(rounds)}")
     ratio = median["partner"] / median["API"]
     verdict = "PASS" if ratio >= BUDGET else "FAIL"
-    print(f"\npartner intake {ratio:.2f} × the API's create (budget ≥ {BUDGET}): {verdict}")
+    print(f"partner intake {ratio:.2f} × the API's create (budget ≥ {BUDGET}): {verdict}")
     print("re-run: make bench-partner (BENCH_SECONDS, BENCH_ROUNDS, BENCH_LINES)")
 
 
