@@ -79,6 +79,8 @@ def key_sql() -> str:
 def key_get(key_id: str) -> PartnerKey | None:
     """The key of this id with its partner and the partner's account (None: no such key)."""
     key_id = key_id[:40]
+    if "\x00" in key_id:  # PostgreSQL text cannot hold it: no key has it
+        return None
     if connection.vendor != "postgresql":  # the embedded default: the ORM's plain look-up
         return PartnerKey.objects.select_related("partner__user").filter(key_id=key_id).first()
     user = next(iter(get_user_model().objects.raw(key_sql(), [key_id])), None)

@@ -5,12 +5,16 @@ not tied to a company. It acts through its own system account (`Partner.user`, w
 submitter of the tickets it files, the author of the material it adds, the actor in the tickets' trails.
 """
 
+import re
 import secrets
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# The partner's work-order id: what fits a URL segment unescaped (letters, digits, . _ ~ : -), up to 64.
+EXTERNAL_ID_PATTERN = re.compile(r"\A[A-Za-z0-9._~:-]{1,64}\Z")  # anchored: RegexValidator searches
 
 
 class Partner(models.Model):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from common.errors import NotFound
 from tickets.models import Comment, Ticket, ticket_id_from_number
 
-from .models import Partner
+from .models import EXTERNAL_ID_PATTERN, Partner
 
 
 def work_orders(partner: Partner) -> QuerySet[Ticket]:
@@ -28,7 +28,9 @@ def work_order_get(*, partner: Partner, external_id: str | None = None, number: 
     """One of the partner's work orders by its own id or by the ticket number (QH20261123-42)."""
     tickets = work_orders(partner)
     if external_id is not None:
-        ticket = tickets.filter(partner_work_order__external_id=external_id).first()
+        # only a well-formed id can exist (and a NUL would be a database error, not a 404)
+        valid = EXTERNAL_ID_PATTERN.fullmatch(external_id)
+        ticket = tickets.filter(partner_work_order__external_id=external_id).first() if valid else None
     else:
         ticket_id = ticket_id_from_number(number or "")
         ticket = tickets.filter(pk=ticket_id).first() if ticket_id else None

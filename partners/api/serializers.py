@@ -15,8 +15,9 @@ from tickets.api.serializers import (
     answers,
 )
 
-# The partner's work-order id: what fits a URL segment unescaped (letters, digits, . _ ~ : -), up to 64.
-EXTERNAL_ID = RegexValidator(r"^[A-Za-z0-9._~:-]{1,64}$", _("工单号只能由字母、数字和 . _ ~ : - 组成，最多64个字符。"))
+from ..models import EXTERNAL_ID_PATTERN
+
+EXTERNAL_ID = RegexValidator(EXTERNAL_ID_PATTERN, _("工单号只能由字母、数字和 . _ ~ : - 组成，最多64个字符。"))
 
 
 class WorkOrderCreateInput(TicketCreateInput):

@@ -5,6 +5,7 @@ know it yet: partners.services.company_for); `attribute[external_id]` is the par
 retried POST give the same request; without it every POST is a new request, as the spec has it.
 """
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -28,6 +29,7 @@ ATTRIBUTES = [
     ("company_name", False, "企业名称（平台尚未登记该企业时必填）"),
     ("external_id", False, "合作方工单号：同一工单号重复提交返回同一诉求"),
 ]
+SERVICE_CODE = re.compile(r"[-\w]{1,40}")  # a category code (a slug)
 DEFAULT_DAYS, MAX_REQUESTS = 90, 1000  # the spec's defaults for a query without a date range
 
 
@@ -115,6 +117,8 @@ def request_filters(params) -> dict:
     last 90 days when neither is given), status (open, closed)."""
     ids = [i for i in params.get("service_request_id", "").split(",") if i]
     codes = [c for c in params.get("service_code", "").split(",") if c]
+    if not all(SERVICE_CODE.fullmatch(code) for code in codes):
+        raise DomainError(_("service_code 无效。"))
     start, end = _when(params.get("start_date"), "start_date"), _when(params.get("end_date"), "end_date")
     if not ids and start is None and end is None:
         start = timezone.now() - timedelta(days=DEFAULT_DAYS)

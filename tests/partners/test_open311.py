@@ -150,3 +150,10 @@ def test_requests_are_filtered_as_the_spec_says(world, client, api_key, other_ho
     bad = client.get(f"{BASE}/requests.xml", {"api_key": api_key, "start_date": "yesterday"})
     assert bad.status_code == 400 and xml(bad).find("error/description").text.startswith("start_date")
     assert client.get(f"{BASE}/requests/{numbers[0]}.json", {"api_key": theirs}).status_code == 404
+
+
+def test_a_nul_character_is_a_4xx_not_a_database_error(world, client, api_key, key):
+    assert post(client, f"{key.key_id}\x00:x", world).status_code == 403
+    bad = client.get(f"{BASE}/requests.json", {"api_key": api_key, "service_code": "a\x00b"})
+    assert bad.status_code == 400 and bad.json()[0]["code"] == 400
+    assert post(client, api_key, world, **{"attribute[external_id]": "a\x00"}).status_code == 400

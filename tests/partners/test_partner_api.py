@@ -205,3 +205,9 @@ def test_two_concurrent_creates_of_one_external_id_make_one_ticket(world, partne
     assert first_created and not second_created and first.pk == second.pk
     assert PartnerWorkOrder.objects.filter(external_id="RACE-1").count() == 1
     assert Ticket.objects.filter(title="并发").count() == 1
+
+
+def test_a_nul_character_is_a_4xx_not_a_database_error(world, hotline, key):
+    assert hotline.get(f"{URL}RX%00-1/").status_code == 404
+    assert hotline.post_json(URL, order(world, "RX\x00")).status_code == 400
+    assert hotline.post_json(URL, order(world), **{"X-Qihu-Key": key.key_id + "\x00"}).status_code == 401
