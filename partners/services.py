@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,7 +12,7 @@ from audit import services as audit
 from audit.models import Action
 from common.errors import DomainError
 from common.text import visible_text
-from companies.credit_code import is_valid_credit_code
+from companies.credit_code import validate_credit_code
 from companies.models import Company
 from tickets.access import agent_access
 from tickets.models import Source, Status, Ticket
@@ -65,8 +66,10 @@ def company_for(*, credit_code: str, name: str = "") -> Company:
     company's name is never changed by a partner.
     """
     credit_code = (credit_code or "").strip().upper()
-    if not is_valid_credit_code(credit_code):
-        raise DomainError(_("统一社会信用代码无效：应为18位，且校验码符合 GB 32100。"), code="invalid_credit_code")
+    try:
+        validate_credit_code(credit_code)
+    except ValidationError as invalid:
+        raise DomainError(invalid.messages[0], code="invalid_credit_code") from None
     company = Company.objects.filter(credit_code=credit_code).first()
     if company is not None:
         return company
