@@ -7,9 +7,9 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
-.PHONY: install run test chromium cjk-font screenshots lint fmt clean bench-triage bench-sla bench-queue \
-	bench-problems bench-digests bench-ticket bench-figures soak score-problems audit-deps backup-drill chaos \
-	ha-packages failover-drill
+.PHONY: install run test chromium cjk-font wrk screenshots lint fmt clean bench-triage bench-sla bench-queue \
+	bench-problems bench-digests bench-ticket bench-partner bench-figures soak score-problems audit-deps \
+	backup-drill chaos ha-packages failover-drill
 
 install: $(VENV)/.installed
 
@@ -51,21 +51,24 @@ bench-triage: install
 bench-sla: install
 	mkdir -p var && scripts/with-services $(PY) bench/sla/bench.py
 
-# Needs wrk (installed with apt-get when we are root).
-bench-queue: install
+# The HTTP benchmarks drive their servers with wrk (installed with apt-get when we are root).
+wrk:
 	@command -v wrk >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
 	  else echo "please install wrk (apt-get install wrk)"; exit 1; fi; }
+
+bench-queue: install wrk
 	mkdir -p var && scripts/with-services $(PY) bench/queue/bench.py
 
 # One ticket's paths (submit, detail, actions, the officials' and the company's pages, the dashboard) against
 # the queue benchmark's reference app; 100,000 tickets (BENCH_TICKETS=1000000 BENCH_ONLY=dashboard: the dashboard alone
 # at its budget's size).
-bench-ticket: install
-	@command -v wrk >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
-	  else echo "please install wrk (apt-get install wrk)"; exit 1; fi; }
+bench-ticket: install wrk
 	mkdir -p var && scripts/with-services $(PY) bench/ticket/bench.py
+
+# Partner intake (signed partner API, Open311) against the own API's create, in the same run; needs wrk.
+bench-partner: install wrk
+	mkdir -p var && scripts/with-services $(PY) bench/partner/bench.py
 
 bench-problems: install
 	mkdir -p var && scripts/with-services $(PY) bench/problems/bench.py

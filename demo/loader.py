@@ -22,6 +22,8 @@ from companies.credit_code import CHARSET, check_character
 from companies.models import Company, IndustryChain
 from departments.models import Department, Membership
 from intake.services import MeetingRequest, meeting_record
+from partners.models import Partner, PartnerKey
+from partners.services import partner_create
 from problems.models import Problem
 from problems.services import problems_detect, window_start
 from tickets.models import CategorySource, Evaluation, Source, Status, Ticket
@@ -40,6 +42,10 @@ INTAKE_TICKETS = [
     (Source.HOTLINE, "closed", ""), (Source.HOTLINE, "accepted", ""), (Source.COUNTER, "assigned", ""),
     (Source.VISIT, "replied", ""), (Source.LEADER, "accepted", "王副市长"), (Source.HOTLINE, "pending_dispatch", ""),
 ]  # fmt: skip
+# The demo partner system's key (docs/integrations.md): fixed, so that the docs' examples run against `make run`.
+# Demo data only, loaded like the rest of the demo (refused with DEBUG off).
+DEMO_PARTNER = ("hotline12345", "12345 热线平台")
+DEMO_KEY_ID, DEMO_SECRET = "qk_demo12345", "qihu-demo-partner-secret"
 TICKETS = 320
 # How far along the loop each demo ticket goes, with weights (several hundred tickets in every status).
 TARGETS = [
@@ -329,9 +335,20 @@ def _drive_steps(rng, submitter, request, category, target, start, officials, fi
 
 
 @transaction.atomic
+def load_partner() -> PartnerKey:
+    """The 12345 hotline platform as a partner system, with the documented demo key."""
+    code, name = DEMO_PARTNER
+    partner = Partner.objects.filter(code=code).first() or partner_create(name=name, code=code)
+    key, _created = PartnerKey.objects.update_or_create(
+        key_id=DEMO_KEY_ID, defaults={"partner": partner, "secret": DEMO_SECRET, "revoked_at": None}
+    )
+    return key
+
+
 def load_demo() -> dict[str, int]:
     departments = load_reference()
     company_users = load_people(departments)
+    load_partner()
     created = load_tickets(company_users)
     created += load_intake(company_users, departments["fuwu"])
     if not TriageModel.objects.exists():

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "lists",
     "notifications",
     "digests",
+    "partners",
     "demo",
     "audit",
     "privacy",

@@ -98,6 +98,12 @@ def access_for(user) -> Access:
     return access
 
 
+def agent_access(user, company_id: int) -> Access:
+    """The standing of a channel's account acting as one company's agent (a partner system for the tickets it
+    filed): that company's user, nothing more."""
+    return Access(user.pk, company_id, False, frozenset(), frozenset(), frozenset(), frozenset())
+
+
 def visible_q(access: Access) -> Q:
     """A filter for the tickets this user may see."""
     if access.sees_all:

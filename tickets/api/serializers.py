@@ -230,6 +230,33 @@ STATUS_LABELS = dict(Status.choices)
 ROW_ATTRIBUTES = [(name, "merged_into_id" if name == "merged_into" else name) for name in ROW_COLUMNS]
 
 
+def answers(ticket: Ticket, when) -> dict:
+    """A ticket's comments, replies and evaluations as CommentOutput, ReplyOutput and EvaluationOutput write
+    them, in plain Python (`when` writes a date-time): also what a partner system follows (partners.api)."""
+    return {
+        "comments": [
+            {"author": c.author.display_name, "body": c.body, "public": c.public, "created_at": when(c.created_at)}
+            for c in ticket.comments.all()
+        ],
+        "replies": [
+            {"result": r.result, "body": r.body, "basis": r.basis, "created_at": when(r.created_at)}
+            for r in ticket.replies.all()
+        ],
+        "evaluations": [
+            {
+                "round": e.round,
+                "contacted": e.contacted,
+                "resolved": e.resolved,
+                "satisfaction": e.satisfaction,
+                "comment": e.comment,
+                "review_note": e.review_note,
+                "created_at": when(e.created_at),
+            }
+            for e in ticket.evaluations.all()
+        ],
+    }
+
+
 @dataclass(frozen=True)
 class RowContext:
     now: datetime
@@ -449,26 +476,7 @@ class TicketDetailOutput(TicketListOutput):
                 }
                 for e in ticket.events.all()
             ],
-            "comments": [
-                {"author": c.author.display_name, "body": c.body, "public": c.public, "created_at": when(c.created_at)}
-                for c in ticket.comments.all()
-            ],
-            "replies": [
-                {"result": r.result, "body": r.body, "basis": r.basis, "created_at": when(r.created_at)}
-                for r in ticket.replies.all()
-            ],
-            "evaluations": [
-                {
-                    "round": e.round,
-                    "contacted": e.contacted,
-                    "resolved": e.resolved,
-                    "satisfaction": e.satisfaction,
-                    "comment": e.comment,
-                    "review_note": e.review_note,
-                    "created_at": when(e.created_at),
-                }
-                for e in ticket.evaluations.all()
-            ],
+            **answers(ticket, when),
             "attachments": [
                 {
                     "id": a.pk,
