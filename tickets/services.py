@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from common.db import update_many
+from common.dispatch import enqueue_on_commit
 from common.errors import DomainError, InvalidState, NotFound, NotPermitted
 from common.text import visible_text
 from departments.models import Department
@@ -115,7 +116,7 @@ def ticket_create(
                 data={"files": [a.original_name for a in attachments]} if attachments else None,
             )  # fmt: skip
             if triage_later:
-                transaction.on_commit(lambda: enqueue_triage(ticket.pk), robust=True)
+                enqueue_on_commit("triage.triage_ticket", ticket.pk)
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -146,12 +147,6 @@ def ticket_import(
         _record(ticket, ACTIONS["submit"], actor=None, role=Role.SYSTEM, before="", now=submitted_at)
         ticket_apply(ticket_id=ticket.pk, action="archive")
     return ticket, True
-
-
-def enqueue_triage(ticket_id: int) -> None:
-    from triage.tasks import triage_ticket_task  # triage imports this module
-
-    triage_ticket_task.delay(ticket_id)
 
 
 # -- apply any action ----------------------------------------------------------------------------
@@ -345,6 +340,7 @@ def _write(changes: list[_Change]) -> None:
     for model, rows in new_rows.items():
         model.objects.bulk_create(rows)
     TicketEvent.objects.bulk_create([change.event for change in changes])
+    notify.events([change.event for change in changes])
     # Queue rows exist only while a ticket is worked: one that neither was nor is has none to rewrite.
     worked = [c.ticket.pk for c in changes if {c.event.from_status, c.event.to_status} & set(QUEUE_STATUSES)]
     if worked:
@@ -384,6 +380,7 @@ def _primary_role(roles: frozenset[str]) -> str:
 def _record(ticket, spec: Action, *, actor, role, before, now, data=None) -> TicketEvent:
     event = _event(ticket, spec, actor=actor, role=role, before=before, now=now, data=data)
     event.save()
+    notify.events([event])
     return event
 
 
