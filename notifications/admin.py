@@ -68,7 +68,5 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     @admin.action(description=_("重新投递所选（同一 webhook-id）"))
     def replay(self, request, queryset):
         count = webhook_replay(delivery_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(
-            request, ngettext("已安排重新投递 %(count)d 条。", "已安排重新投递 %(count)d 条。", count) % {"count": count},
-            messages.SUCCESS,
-        )  # fmt: skip
+        text = ngettext("已安排重新投递 %(count)d 条。", "已安排重新投递 %(count)d 条。", count)
+        self.message_user(request, text % {"count": count}, messages.SUCCESS)
