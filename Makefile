@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
 .PHONY: install run test chromium cjk-font screenshots lint fmt clean bench-triage bench-sla bench-queue \
-	bench-problems bench-digests bench-ticket soak score-problems
+	bench-problems bench-digests bench-ticket bench-outbox soak score-problems
 
 install: $(VENV)/.installed
 
@@ -64,6 +64,10 @@ bench-ticket: install
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
 	  else echo "please install wrk (apt-get install wrk)"; exit 1; fi; }
 	mkdir -p var && scripts/with-services $(PY) bench/ticket/bench.py
+
+# Webhook and SMS deliveries from the outbox to a local receiver, per worker; then a receiver failing 30 %.
+bench-outbox: install
+	mkdir -p var && scripts/with-services $(PY) bench/outbox/bench.py
 
 bench-problems: install
 	mkdir -p var && scripts/with-services $(PY) bench/problems/bench.py

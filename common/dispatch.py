@@ -7,8 +7,6 @@ never back, so no service needs an import inside a function to dodge a cycle.
 
 from __future__ import annotations
 
-from functools import partial
-
 from celery import current_app
 from django.db import transaction
 
@@ -21,4 +19,4 @@ def enqueue(task: str, *args) -> None:
 def enqueue_on_commit(task: str, *args) -> None:
     """Send once the transaction commits (nothing if it rolls back). A broker that is down loses the message,
     not the commit: each task's sweeper finds the work again (robust=True logs the failure)."""
-    transaction.on_commit(partial(enqueue, task, *args), robust=True)
+    transaction.on_commit(lambda: enqueue(task, *args), robust=True)  # (a partial has no name for its log)

@@ -15,6 +15,8 @@ from .models import OutgoingEmail, OutgoingMessage, WebhookAttempt, WebhookDeliv
 from .outbox import Channel, Result
 
 MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)
+# A notice about today's step is worth little tomorrow: about 16 hours of tries (nine in all), then failed.
+SHORT_MESSAGE_BACKOFF = (MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR)
 
 
 def sms_sender():
@@ -67,13 +69,13 @@ SMS = Channel(
     name=OutgoingMessage.Channel.SMS,
     rows=lambda: OutgoingMessage.objects.filter(channel=OutgoingMessage.Channel.SMS),
     send=lambda message: sms_sender().send(message),
-    backoff=(MINUTE, 5 * MINUTE, 30 * MINUTE, 2 * HOUR),  # a notice days late helps no one
+    backoff=SHORT_MESSAGE_BACKOFF,
 )
 WORK_NOTICE = Channel(
     name=OutgoingMessage.Channel.WORK_NOTICE,
     rows=lambda: OutgoingMessage.objects.filter(channel=OutgoingMessage.Channel.WORK_NOTICE),
     send=lambda message: work_notice_sender().send(message),
-    backoff=(MINUTE, 5 * MINUTE, 30 * MINUTE, 2 * HOUR),
+    backoff=SHORT_MESSAGE_BACKOFF,
 )
 # Standard Webhooks' suggested schedule, stretched to about three days (75.6 h) for receivers that are down
 # over a weekend; the sweeper runs every minute, so the first retries come within a minute.

@@ -1,8 +1,8 @@
 """The one delivery machine behind every outbound channel (e-mail, SMS, work notices, webhooks).
 
 A channel is a table of outbox rows, an adapter that sends one row, and a back-off schedule. For one row:
-1. claim it with a conditional UPDATE (queued or due for a retry → sending): of two workers given the same id,
-   one wins and the other does nothing, so a redelivered task never sends twice;
+1. claim it (queued or due for a retry → sending) under a row lock that skips rows another worker holds: of
+   two workers given the same id, one wins and the other does nothing, so a redelivered task never sends twice;
 2. send outside any transaction or lock (network I/O must not hold a row or a connection's transaction);
 3. record the outcome: sent; or due again after the next step of the back-off; or failed for good when the
    adapter says so (a 410, a number the provider refuses) or the schedule is spent.
@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -28,6 +29,9 @@ logger = logging.getLogger(__name__)
 Status = OutboxItem.Status
 STUCK_AFTER = timedelta(minutes=10)  # a send that never finished (its worker died)
 DELIVER_TASK = "notifications.deliver"
+# Rows per delivery task: fewer broker messages and one claim for all of them; small enough that a batch to
+# a receiver that times out (WEBHOOK_TIMEOUT each) stays within the task's time limit.
+BATCH = 20
 
 
 @dataclass(frozen=True)
@@ -51,28 +55,32 @@ class Channel:
 
 
 def schedule(channel: Channel, item_ids: list[int]) -> None:
-    """Deliver these new rows once the transaction that wrote them commits."""
-    for item_id in item_ids:
-        enqueue_on_commit(DELIVER_TASK, channel.name, item_id)
+    """Deliver these new rows once the transaction that wrote them commits (a task per BATCH of them)."""
+    for start in range(0, len(item_ids), BATCH):
+        enqueue_on_commit(DELIVER_TASK, channel.name, item_ids[start : start + BATCH])
 
 
-def deliver(channel: Channel, item_id: int) -> str | None:
-    """Try one row once, if it is due; returns its new status (None: not ours to send now)."""
+def deliver(channel: Channel, item_ids: list[int]) -> dict[int, str]:
+    """Try each of these rows once, if it is due; returns the new status of those tried."""
     now = timezone.now()
-    claimed = (
-        channel.rows()
-        .filter(pk=item_id, status__in=[Status.QUEUED, Status.RETRY], next_attempt_at__lte=now)
-        .update(status=Status.SENDING, attempts=F("attempts") + 1, next_attempt_at=now)
+    due_rows = channel.rows().filter(
+        pk__in=item_ids, status__in=[Status.QUEUED, Status.RETRY], next_attempt_at__lte=now
     )
-    if not claimed:
-        return None  # gone, sent, failed for good, not yet due, or another worker has it right now
-    item = channel.rows().get(pk=item_id)
-    started = time.monotonic()
-    result = channel.send(item)
-    duration_ms = round((time.monotonic() - started) * 1000)
-    if channel.logged:
-        channel.logged(item, result, duration_ms)
-    return _record(channel, item, result)
+    with transaction.atomic():  # rows another worker holds right now are skipped, not waited for
+        items = list(due_rows.select_for_update(skip_locked=True, of=("self",)).order_by("pk"))
+        channel.rows().filter(pk__in=[item.pk for item in items]).update(
+            status=Status.SENDING, attempts=F("attempts") + 1, next_attempt_at=now
+        )
+    outcome = {}
+    for item in items:
+        item.attempts += 1
+        started = time.monotonic()
+        result = channel.send(item)
+        duration_ms = round((time.monotonic() - started) * 1000)
+        if channel.logged:
+            channel.logged(item, result, duration_ms)
+        outcome[item.pk] = _record(channel, item, result)  # one by one: a crash later sends none of these again
+    return outcome
 
 
 def _record(channel: Channel, item: OutboxItem, result: Result) -> str:
@@ -96,8 +104,8 @@ def due(channel: Channel, *, limit: int = 500) -> int:
     channel.rows().filter(status=Status.SENDING, next_attempt_at__lt=now - STUCK_AFTER).update(status=Status.RETRY)
     rows = channel.rows().filter(status__in=[Status.QUEUED, Status.RETRY], next_attempt_at__lte=now)
     ids = list(rows.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
-    for item_id in ids:
-        enqueue(DELIVER_TASK, channel.name, item_id)
+    for start in range(0, len(ids), BATCH):
+        enqueue(DELIVER_TASK, channel.name, ids[start : start + BATCH])
     return len(ids)
 
 

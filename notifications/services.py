@@ -44,7 +44,7 @@ def email_queue(
 
 
 def email_send(*, email_id: int) -> str | None:
-    return outbox.deliver(EMAIL, email_id)
+    return outbox.deliver(EMAIL, [email_id]).get(email_id)
 
 
 # -- SMS and work notices --------------------------------------------------------------------------------
@@ -146,8 +146,9 @@ def webhook_replay(*, delivery_ids: list[int]) -> int:
 
 
 # -- the delivery machine's entry points (tasks) ----------------------------------------------------------
-def deliver(*, channel: str, item_id: int) -> str | None:
-    return outbox.deliver(CHANNELS[channel], item_id)
+def deliver(*, channel: str, item_ids: list[int]) -> dict[int, str]:
+    """Try these rows of the channel once each, if due; their new statuses (those not tried are left out)."""
+    return outbox.deliver(CHANNELS[channel], item_ids)
 
 
 def send_due() -> int:

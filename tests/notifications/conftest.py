@@ -52,3 +52,10 @@ def local_server():
     yield httpd.local
     httpd.shutdown()
     httpd.server_close()
+
+
+def deliver_one(channel: str, item_id: int) -> str | None:
+    """One row's delivery, as its task would run it: its new status, None if it was not due."""
+    from notifications.services import deliver
+
+    return deliver(channel=channel, item_ids=[item_id]).get(item_id)

@@ -13,9 +13,11 @@ from django.db import IntegrityError, transaction
 from common.links import short_token
 from notifications.adapters.aliyun_sms import signature
 from notifications.models import OutgoingMessage
-from notifications.services import contact_preference_set, deliver
+from notifications.services import contact_preference_set
 from tickets import notify
 from tickets.models import Status
+
+from .conftest import deliver_one
 
 KEY_ID, SECRET = "LTAI-test-key", "test-secret-中"
 TEMPLATES = {"accepted": "SMS_100001", "answered": "SMS_100002", "extended": "SMS_100003"}
@@ -80,7 +82,7 @@ def test_an_accepted_request_is_told_by_sms_signed_and_templated(world, make_tic
     message = sms_rows().get()
     assert (message.template, message.address, message.user) == ("accepted", "13905701234", company_phone)
     assert message.text.startswith(f"您的诉求{ticket.number}已由国网衢州供电公司签收，将于")
-    assert deliver(channel="sms", item_id=message.pk) == "sent"
+    assert deliver_one("sms", message.pk) == "sent"
     sent = gateway.accepted
     assert (sent["Action"], sent["Version"], sent["SignatureMethod"], sent["SignatureVersion"]) == (
         "SendSms", "2017-05-25", "HMAC-SHA1", "1.0",
@@ -121,7 +123,7 @@ def test_a_bad_signature_is_refused_by_the_gateway_and_retried(world, make_ticke
     make_ticket(Status.ACCEPTED)
     settings.OUTBOUND = {**settings.OUTBOUND, "SMS_ACCESS_KEY_SECRET": "wrong"}
     message = sms_rows().get()
-    assert deliver(channel="sms", item_id=message.pk) == "retry"
+    assert deliver_one("sms", message.pk) == "retry"
     message.refresh_from_db()
     assert message.last_error.startswith("SignatureDoesNotMatch")
 
@@ -129,7 +131,7 @@ def test_a_bad_signature_is_refused_by_the_gateway_and_retried(world, make_ticke
 def test_a_number_the_provider_refuses_is_not_retried(world, make_ticket, gateway, company_phone):
     make_ticket(Status.ACCEPTED)
     gateway.code = "isv.MOBILE_NUMBER_ILLEGAL"
-    assert deliver(channel="sms", item_id=sms_rows().get().pk) == "failed"
+    assert deliver_one("sms", sms_rows().get().pk) == "failed"
 
 
 def test_a_company_that_opted_out_gets_no_sms_but_its_emails(world, make_ticket, company_phone):
@@ -158,14 +160,14 @@ def test_one_event_never_tells_one_person_twice(world, make_ticket, company_phon
         OutgoingMessage.objects.create(
             channel="sms", key=message.key, user=message.user, address=message.address, template="accepted", text="x"
         )
-    assert deliver(channel="sms", item_id=message.pk) == "sent"
-    assert deliver(channel="sms", item_id=message.pk) is None  # a redelivered task sends nothing more
+    assert deliver_one("sms", message.pk) == "sent"
+    assert deliver_one("sms", message.pk) is None  # a redelivered task sends nothing more
 
 
 def test_make_run_writes_each_sms_to_a_file(world, make_ticket, company_phone, settings, tmp_path):
     settings.OUTBOUND = {**settings.OUTBOUND, "SMS_BACKEND": "file", "SMS_DIR": str(tmp_path / "sms")}
     make_ticket(Status.ACCEPTED)
-    assert deliver(channel="sms", item_id=sms_rows().get().pk) == "sent"
+    assert deliver_one("sms", sms_rows().get().pk) == "sent"
     (written,) = (tmp_path / "sms").iterdir()
     record = json.loads(written.read_text(encoding="utf-8"))
     assert record["to"] == "13905701234" and record["text"].startswith("您的诉求")

@@ -16,6 +16,8 @@ from notifications.models import WebhookDelivery, WebhookEndpoint
 from notifications.services import Event, deliver, send_due, webhooks_publish
 from tickets.models import Status
 
+from .conftest import deliver_one
+
 
 @pytest.fixture
 def allow_loopback(settings):
@@ -46,7 +48,7 @@ def endpoint_for(server, **fields) -> WebhookEndpoint:
 
 
 def deliver_all() -> list[str | None]:
-    return [deliver(channel="webhook", item_id=pk) for pk in WebhookDelivery.objects.values_list("pk", flat=True)]
+    return [deliver_one("webhook", pk) for pk in WebhookDelivery.objects.values_list("pk", flat=True)]
 
 
 def test_ticket_events_reach_a_subscribed_receiver_signed(world, make_ticket, receiver, allow_loopback):
@@ -97,13 +99,13 @@ def test_failures_are_retried_with_the_same_webhook_id_and_logged(db, receiver, 
     receiver.answer = lambda request: next(answers, None) or verify(request)
     (delivery_id,) = webhooks_publish([Event(key="e1", type="ticket.closed", data={})])
     now = timezone.now()
-    assert deliver(channel="webhook", item_id=delivery_id) == "retry"
-    assert deliver(channel="webhook", item_id=delivery_id) is None  # not before its back-off
+    assert deliver_one("webhook", delivery_id) == "retry"
+    assert deliver_one("webhook", delivery_id) is None  # not before its back-off
     with time_machine.travel(now + timedelta(seconds=6)):
-        assert deliver(channel="webhook", item_id=delivery_id) == "retry"
+        assert deliver_one("webhook", delivery_id) == "retry"
     with time_machine.travel(now + timedelta(minutes=6)):
         assert send_due() == 1
-        assert deliver(channel="webhook", item_id=delivery_id) == "sent"
+        assert deliver_one("webhook", delivery_id) == "sent"
     ids = {request.headers["webhook-id"] for request in receiver.requests}
     assert len(receiver.requests) == 3 and len(ids) == 1
     log = list(WebhookDelivery.objects.get(pk=delivery_id).attempt_log.values_list("status_code", "error"))
@@ -120,7 +122,7 @@ def test_retries_go_on_for_about_three_days_then_stop(db, local_server, allow_lo
     for wait in (timedelta(0), *WEBHOOK.backoff):
         moment += wait + timedelta(seconds=1)
         with time_machine.travel(moment):
-            outcomes.append(deliver(channel="webhook", item_id=delivery_id))
+            outcomes.append(deliver_one("webhook", delivery_id))
     assert outcomes == ["retry"] * len(WEBHOOK.backoff) + ["failed"]
     assert timedelta(days=2.5) < moment - start < timedelta(days=3.5)
     assert len(local_server.requests) == len(WEBHOOK.backoff) + 1
@@ -130,10 +132,10 @@ def test_a_410_disables_the_endpoint(db, local_server, allow_loopback):
     endpoint = endpoint_for(local_server)
     local_server.answer = lambda request: (410, b"gone")
     first, second = webhooks_publish([Event(key=k, type="ticket.closed", data={}) for k in ("a", "b")])
-    assert deliver(channel="webhook", item_id=first) == "failed"
+    assert deliver_one("webhook", first) == "failed"
     endpoint.refresh_from_db()
     assert not endpoint.enabled and "410" in endpoint.disabled_reason
-    assert deliver(channel="webhook", item_id=second) == "failed"  # without calling it again
+    assert deliver_one("webhook", second) == "failed"  # without calling it again
     assert len(local_server.requests) == 1
     assert webhooks_publish([Event(key="c", type="ticket.closed", data={})]) == []
 
@@ -141,7 +143,7 @@ def test_a_410_disables_the_endpoint(db, local_server, allow_loopback):
 def test_loopback_and_private_addresses_are_refused_by_default(db, local_server):
     endpoint_for(local_server)  # http://127.0.0.1:…, and WEBHOOK_ALLOW_INTERNAL is off
     (delivery_id,) = webhooks_publish([Event(key="e3", type="ticket.closed", data={})])
-    assert deliver(channel="webhook", item_id=delivery_id) == "failed"
+    assert deliver_one("webhook", delivery_id) == "failed"
     assert "internal address" in WebhookDelivery.objects.get(pk=delivery_id).last_error
     assert local_server.requests == []
 
@@ -163,7 +165,7 @@ def test_a_name_that_resolves_to_loopback_is_refused(db, local_server):
     port = local_server.url.rsplit(":", 1)[1]
     WebhookEndpoint.objects.create(name="x", url=f"http://localhost:{port}/")
     (delivery_id,) = webhooks_publish([Event(key="e4", type="ticket.closed", data={})])
-    assert deliver(channel="webhook", item_id=delivery_id) == "failed"
+    assert deliver_one("webhook", delivery_id) == "failed"
     assert local_server.requests == []
 
 
@@ -172,7 +174,7 @@ def test_the_admin_shows_the_log_and_replays_with_the_same_id(
 ):
     endpoint_for(receiver)
     (delivery_id,) = webhooks_publish([Event(key="e5", type="ticket.closed", data={"n": 1})])
-    assert deliver(channel="webhook", item_id=delivery_id) == "sent"
+    assert deliver_one("webhook", delivery_id) == "sent"
     client.force_login(world.admin)
     page = client.get(f"/admin/notifications/webhookdelivery/{delivery_id}/change/")
     assert page.status_code == 200 and "200" in page.content.decode()
@@ -181,7 +183,7 @@ def test_the_admin_shows_the_log_and_replays_with_the_same_id(
             "/admin/notifications/webhookdelivery/", {"action": "replay", "_selected_action": [delivery_id]}
         )
     assert response.status_code == 302 and len(callbacks) == 1  # the delivery task, after the commit
-    assert deliver(channel="webhook", item_id=delivery_id) == "sent"
+    assert deliver_one("webhook", delivery_id) == "sent"
     first, again = receiver.verified
     assert first == again  # the same webhook-id and the same payload
     assert WebhookDelivery.objects.get(pk=delivery_id).attempt_log.count() == 2
@@ -190,7 +192,15 @@ def test_the_admin_shows_the_log_and_replays_with_the_same_id(
 def test_the_payload_is_sent_byte_for_byte_as_stored(db, receiver, allow_loopback):
     endpoint_for(receiver)
     (delivery_id,) = webhooks_publish([Event(key="e6", type="ticket.replied", data={"title": "用电增容"})])
-    deliver(channel="webhook", item_id=delivery_id)
+    deliver_one("webhook", delivery_id)
     stored = WebhookDelivery.objects.get(pk=delivery_id).payload
     assert receiver.requests[0].body == stored.encode()
     assert json.loads(stored)["data"]["title"] == "用电增容"
+
+
+def test_a_batch_tries_only_its_rows_that_are_due(db, receiver, allow_loopback):
+    endpoint_for(receiver)
+    ids = webhooks_publish([Event(key=f"b{i}", type="ticket.closed", data={}) for i in range(3)])
+    assert deliver_one("webhook", ids[1]) == "sent"
+    assert deliver(channel="webhook", item_ids=ids) == {ids[0]: "sent", ids[2]: "sent"}
+    assert len(receiver.requests) == 3

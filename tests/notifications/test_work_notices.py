@@ -11,9 +11,11 @@ import time_machine
 from django.core.cache import cache
 
 from notifications.models import OutgoingMessage
-from notifications.services import contact_preference_set, deliver
+from notifications.services import contact_preference_set
 from tickets.models import Status
 from tickets.services import sla_sweep
+
+from .conftest import deliver_one
 
 APP_KEY, APP_SECRET, AGENT_ID = "ding-app-key", "ding-app-secret", "2890001"
 
@@ -61,7 +63,7 @@ def notices(**filters):
 def test_a_dispatch_tells_the_departments_officials_by_work_notice(world, make_ticket, dingtalk, accounts):
     ticket = make_ticket(Status.ASSIGNED)
     assert [(n.address, n.template) for n in notices()] == [("banli01", "dispatched"), ("kezhang01", "dispatched")]
-    assert [deliver(channel="work_notice", item_id=n.pk) for n in notices()] == ["sent", "sent"]
+    assert [deliver_one("work_notice", n.pk) for n in notices()] == ["sent", "sent"]
     first = dingtalk.sent[0]
     assert first["agent_id"] == int(AGENT_ID) and first["userid_list"] == "banli01"
     assert first["msg"]["msgtype"] == "text"
@@ -74,11 +76,11 @@ def test_a_dispatch_tells_the_departments_officials_by_work_notice(world, make_t
 def test_an_expired_token_is_dropped_and_the_notice_retried(world, make_ticket, dingtalk, accounts):
     make_ticket(Status.ASSIGNED)
     first, second = notices()
-    assert deliver(channel="work_notice", item_id=first.pk) == "sent"
+    assert deliver_one("work_notice", first.pk) == "sent"
     dingtalk.valid = "revoked"  # the server forgot token-1
-    assert deliver(channel="work_notice", item_id=second.pk) == "retry"
+    assert deliver_one("work_notice", second.pk) == "retry"
     OutgoingMessage.objects.filter(pk=second.pk).update(next_attempt_at=second.created_at)
-    assert deliver(channel="work_notice", item_id=second.pk) == "sent"  # with token-2
+    assert deliver_one("work_notice", second.pk) == "sent"  # with token-2
     assert [s["userid_list"] for s in dingtalk.sent] == ["banli01", "kezhang01"]
 
 
@@ -95,4 +97,4 @@ def test_a_deadline_step_is_a_work_notice_too(world, make_ticket, dingtalk, acco
         sla_sweep()  # 70 % of the time used: a reminder to the handlers
     reminder = notices(template="escalation", address="banli01").get()
     assert reminder.text.startswith("【催办】诉求") and "催办：已用去七成时限" in reminder.text
-    assert deliver(channel="work_notice", item_id=reminder.pk) == "sent"
+    assert deliver_one("work_notice", reminder.pk) == "sent"
