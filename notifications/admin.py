@@ -1,6 +1,5 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from .models import (
     ContactPreference,
@@ -68,5 +67,4 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     @admin.action(description=_("重新投递所选（同一 webhook-id）"))
     def replay(self, request, queryset):
         count = webhook_replay(delivery_ids=list(queryset.values_list("pk", flat=True)))
-        text = ngettext("已安排重新投递 %(count)d 条。", "已安排重新投递 %(count)d 条。", count)
-        self.message_user(request, text % {"count": count}, messages.SUCCESS)
+        self.message_user(request, _("已安排重新投递 %(count)d 条。") % {"count": count}, messages.SUCCESS)

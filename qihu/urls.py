@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from common.throttling import LoginThrottle, throttle_posts
 from common.views import healthz
-from notifications.views import short_link
+from notifications.views import preferences, short_link
 
 # Swagger UI comes from its CDN and styles itself inline: the docs page (no user data) gets its own policy.
 # The split view serves its start-up script from this origin instead of inline.
@@ -40,6 +40,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     path("t/<str:token>", short_link, name="short-link"),
+    path("my/notifications/", preferences, name="notification-preferences"),
     # The admin's own login, throttled like the others (reverse("admin:login") still names this path).
     path("admin/login/", throttle_posts(LoginThrottle)(admin.site.login)),
     path("admin/", admin.site.urls),
