@@ -11,7 +11,7 @@ from .adapters import email, webhook
 from .adapters.aliyun_sms import AliyunSms
 from .adapters.dingtalk import DingTalkWorkNotice
 from .adapters.files import ConsoleSender, FileSender
-from .models import OutgoingEmail, OutgoingMessage, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from .models import OutgoingEmail, OutgoingMessage, WebhookAttempt, WebhookDelivery
 from .outbox import Channel, Result
 
 MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)
@@ -54,9 +54,9 @@ def _webhook_attempt(delivery: WebhookDelivery, result: Result, duration_ms: int
         delivery=delivery, status_code=result.status_code, duration_ms=duration_ms, error=result.error[:2000]
     )
     if result.status_code == webhook.GONE:
-        WebhookEndpoint.objects.filter(pk=delivery.endpoint_id, enabled=True).update(
-            enabled=False, disabled_reason=f"HTTP 410 Gone, {timezone.now():%Y-%m-%d %H:%M}"
-        )
+        endpoint = delivery.endpoint
+        endpoint.enabled, endpoint.disabled_reason = False, f"HTTP 410 Gone, {timezone.now():%Y-%m-%d %H:%M}"
+        endpoint.save(update_fields=["enabled", "disabled_reason"])  # its signal: this process publishes no more
 
 
 EMAIL = Channel(

@@ -11,6 +11,7 @@ from string import Template
 
 from django.utils import timezone
 
+from common.cache import process_cache
 from common.validators import mobile_number
 
 from . import outbox
@@ -63,11 +64,11 @@ class Notice:
 
 def sms_queue(*, notice: Notice, user) -> OutgoingMessage | None:
     """An SMS to a person's mobile, unless they said no to SMS or have no valid mobile number."""
-    preference = ContactPreference.objects.filter(user=user).first()
-    if preference is not None and not preference.sms:
-        return None
     number = mobile_number(user.phone)
     if number is None:
+        return None
+    preference = ContactPreference.objects.filter(user=user).first()
+    if preference is not None and not preference.sms:
         return None
     return _message_queue(SMS, notice=notice, user=user, address=number)
 
@@ -111,11 +112,19 @@ class Event:
     data: dict
 
 
+@process_cache(seconds=60)
+def enabled_endpoints() -> list[WebhookEndpoint]:
+    """The subscribers, read once a minute per process rather than on every ticket step: a new or changed
+    endpoint is seen at once by the process that saved it (signals, apps.py) and within a minute by the others;
+    a delivery for an endpoint disabled meanwhile fails without a call."""
+    return list(WebhookEndpoint.objects.filter(enabled=True))
+
+
 def webhooks_publish(events: list[Event]) -> list[int]:
     """A delivery for each event and each enabled endpoint subscribed to its type; sent after the commit."""
-    if not events:
+    endpoints = enabled_endpoints()
+    if not events or not endpoints:
         return []
-    endpoints = list(WebhookEndpoint.objects.filter(enabled=True))
     now = timezone.now()
     deliveries = [
         WebhookDelivery(

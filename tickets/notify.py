@@ -230,7 +230,6 @@ def extension_decided(ticket, *, approved: bool, days: int) -> None:
 # -- webhooks ----------------------------------------------------------------------------------------------
 # The event types partners subscribe to, by the action recorded (docs/integrations.md lists them).
 EVENT_TYPES = {
-    "submit": "ticket.created",
     "dispatch": "ticket.dispatched",
     "accept": "ticket.accepted",
     "return": "ticket.returned",
@@ -265,8 +264,8 @@ def events(recorded: list) -> None:
     published = []
     for event in recorded:
         kind = event_type(event)
-        if kind is None or (event.action == "submit" and event.ticket.source == "import"):
-            continue  # history brought in is not news
+        if kind is None:
+            continue
         ticket = event.ticket
         data = {
             "ticket": {
