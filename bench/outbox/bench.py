@@ -4,11 +4,12 @@ Re-run: `make bench-outbox` (real PostgreSQL and Redis via scripts/with-services
 BENCH_OUTBOX_N sets how many webhooks and how many SMS (default 2,000 each), BENCH_OUTBOX_WORKERS how many
 worker processes (default 1: the budget is per worker).
 
-1. Rate: N webhook deliveries (one endpoint) are written in one transaction, whose commit enqueues one task
-   each; a real Celery worker (solo pool) delivers them to the receiver (its own process), which verifies every
-   signature with `standardwebhooks`; the same for N SMS through the Alibaba Cloud adapter to a gateway stand-in
-   that verifies every `SendSms` signature. Reference in the same run: signed POSTs of the same bodies sent
-   straight from a loop to the same receiver (no database, no broker), the ceiling of one process.
+1. Rate, from the commit to the last delivery: N webhook deliveries (one endpoint) are written in one
+   transaction, whose commit enqueues a task per 20 (SMS: one each); a real Celery worker (solo pool) delivers
+   them to the receiver (its own process), which verifies every signature with `standardwebhooks`; the same
+   for N SMS through the Alibaba Cloud adapter to a gateway stand-in that verifies every `SendSms` signature.
+   Reference in the same run: signed POSTs of the same bodies sent straight from a loop to the same receiver
+   (no database, no broker), the ceiling of one process.
 2. Faults: the receiver fails 30 % of the calls (500, at random); N webhooks and N SMS; the sweeper runs with
    the clock moved past each back-off (the rows' `next_attempt_at` set to now: days of retries in seconds).
    Every event must end 2xx at the receiver exactly once (counted there, by webhook-id and SMS OutId).
@@ -40,7 +41,7 @@ import redis  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
-from django.db.models import Max, Min  # noqa: E402
+from django.db.models import Max  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
@@ -126,10 +127,9 @@ def queue_sms(tag: str, user: User) -> None:
             sms_queue(notice=notice, user=user)
 
 
-def rate(rows) -> tuple[float, float]:
-    """Deliveries per second over the run (from the first to the last send) and the run's length."""
-    span = rows.aggregate(first=Min("created_at"), last=Max("sent_at"))
-    seconds = (span["last"] - span["first"]).total_seconds()
+def rate(rows, committed) -> tuple[float, float]:
+    """Deliveries per second from the commit that enqueued them to the last one sent, and that time."""
+    seconds = (rows.aggregate(last=Max("sent_at"))["last"] - committed).total_seconds()
     return rows.count() / seconds, seconds
 
 
@@ -179,13 +179,15 @@ def main() -> None:
     try:
         bare = reference(endpoint, url)
         publish_webhooks("rate")
+        committed = timezone.now()
         hooks = WebhookDelivery.objects.filter(key__startswith="rate:")
         wait_until_done(hooks)
-        hook_rate, hook_seconds = rate(hooks)
+        hook_rate, hook_seconds = rate(hooks, committed)
         queue_sms("rate", user)
+        committed = timezone.now()
         sms = OutgoingMessage.objects.filter(key__startswith="rate:")
         wait_until_done(sms)
-        sms_rate, sms_seconds = rate(sms)
+        sms_rate, sms_seconds = rate(sms, committed)
         before = receiver_stats(url)
 
         fail_rate(url, 0.3)
