@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from common.dispatch import enqueue, enqueue_on_commit
+from common.dispatch import enqueue
 
 from .models import OutboxItem
 
@@ -55,9 +55,22 @@ class Channel:
 
 
 def schedule(channel: Channel, item_ids: list[int]) -> None:
-    """Deliver these new rows once the transaction that wrote them commits (a task per BATCH of them)."""
-    for start in range(0, len(item_ids), BATCH):
-        enqueue_on_commit(DELIVER_TASK, channel.name, item_ids[start : start + BATCH])
+    """Deliver these new rows once the transaction that wrote them commits, a task per BATCH of the rows the
+    whole transaction wrote (one SMS per event and person, many people in one transaction: batched still).
+
+    The rows wait on the connection; each call asks for a flush on commit, and the first flush sends them all
+    (the others find nothing). A flush dropped with a rolled-back savepoint is covered by a later one; ids of
+    rolled-back rows are harmless (a task finds no such row)."""
+    pending = transaction.get_connection().__dict__.setdefault("outbox_pending", {})
+    pending.setdefault(channel.name, []).extend(item_ids)
+    transaction.on_commit(_flush, robust=True)
+
+
+def _flush() -> None:
+    pending = transaction.get_connection().__dict__.pop("outbox_pending", {})
+    for channel, ids in pending.items():
+        for start in range(0, len(ids), BATCH):
+            enqueue(DELIVER_TASK, channel, ids[start : start + BATCH])
 
 
 def deliver(channel: Channel, item_ids: list[int]) -> dict[int, str]:
