@@ -5,7 +5,7 @@ BENCH_OUTBOX_N sets how many webhooks and how many SMS (default 2,000 each), BEN
 worker processes (default 1: the budget is per worker).
 
 1. Rate, from the commit to the last delivery: N webhook deliveries (one endpoint) are written in one
-   transaction, whose commit enqueues a task per 20 (SMS: one each); a real Celery worker (solo pool) delivers
+   transaction, whose commit enqueues a task per 20; a real Celery worker (solo pool) delivers
    them to the receiver (its own process), which verifies every signature with `standardwebhooks`; the same
    for N SMS through the Alibaba Cloud adapter to a gateway stand-in that verifies every `SendSms` signature.
    Reference in the same run: signed POSTs of the same bodies sent straight from a loop to the same receiver
