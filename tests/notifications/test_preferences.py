@@ -1,5 +1,7 @@
 """A company user's SMS preference, set on its own page and respected by the outbox."""
 
+from django.utils import translation
+
 from notifications.models import ContactPreference, OutgoingMessage
 from tickets.models import Status
 
@@ -29,5 +31,6 @@ def test_a_user_without_a_mobile_number_is_told_so(world, client):
 def test_officials_have_no_sms_page(world, client):
     client.force_login(world.handler)
     client.cookies["django_language"] = "en"
-    response = client.get("/my/notifications/")
+    with translation.override("zh-hans"):  # the request activates English; the tests after it must not inherit it
+        response = client.get("/my/notifications/")
     assert response.status_code == 403 and "Only company users can set SMS notifications." in response.content.decode()
