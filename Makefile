@@ -8,8 +8,8 @@ HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 
 .PHONY: install run test chromium cjk-font wrk screenshots lint fmt clean bench-triage bench-sla bench-queue \
-	bench-problems bench-digests bench-ticket bench-partner bench-figures soak score-problems audit-deps \
-	backup-drill chaos ha-packages failover-drill
+	bench-problems bench-digests bench-ticket bench-partner bench-outbox bench-figures soak score-problems \
+	audit-deps backup-drill chaos ha-packages failover-drill
 
 install: $(VENV)/.installed
 
@@ -69,6 +69,10 @@ bench-ticket: install wrk
 # Partner intake (signed partner API, Open311) against the own API's create, in the same run; needs wrk.
 bench-partner: install wrk
 	mkdir -p var && scripts/with-services $(PY) bench/partner/bench.py
+
+# Webhook and SMS deliveries from the outbox to a local receiver, per worker; then a receiver failing 30 %.
+bench-outbox: install
+	mkdir -p var && scripts/with-services $(PY) bench/outbox/bench.py
 
 bench-problems: install
 	mkdir -p var && scripts/with-services $(PY) bench/problems/bench.py

@@ -24,6 +24,15 @@ def validate_phone(value: str) -> None:
         raise ValidationError(PHONE_MESSAGE, code="invalid_phone")
 
 
+MOBILE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
+
+
+def mobile_number(value: str | None) -> str | None:
+    """The 11 digits of a mainland mobile number (what an SMS can reach), or None: a landline, or not a number."""
+    match = MOBILE.fullmatch(re.sub(r"[\s-]+", "", value or ""))
+    return match.group(1) if match else None
+
+
 @deconstructible
 class MaxChars:
     """At most `limit` characters, said plainly with how many there are. Fields use this instead of `max_length`,

@@ -1,29 +1,28 @@
-"""The e-mail outbox: queue in the deciding transaction, send after commit, retry with backoff."""
+"""The outbox's writers: queue a message in the deciding transaction; it leaves after the commit through its
+channel's adapter (notifications/channels.py), retried with back-off by the one machine in outbox.py."""
 
 from __future__ import annotations
 
 import base64
+import json
 import logging
-import smtplib
-from datetime import timedelta
-from email.mime.image import MIMEImage
+from dataclasses import dataclass
+from string import Template
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.core.mail.message import SafeMIMEMultipart
-from django.db import transaction
 from django.utils import timezone
 
+from common.cache import process_cache
 from common.db import insert_new
+from common.validators import mobile_number
 
-from .models import OutgoingEmail
+from . import outbox
+from .channels import CHANNELS, EMAIL, SMS, WEBHOOK, WORK_NOTICE
+from .models import ContactPreference, OutgoingEmail, OutgoingMessage, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
-MAX_ATTEMPTS = 6
-STUCK_AFTER = timedelta(minutes=10)  # a send that never finished (its worker died)
-TRANSIENT = (smtplib.SMTPException, OSError)
 
 
+# -- e-mail ------------------------------------------------------------------------------------------------
 def email_queue(
     *, key: str, to: list[str], subject: str, text: str, html: str = "", images: dict[str, bytes] | None = None
 ) -> OutgoingEmail | None:
@@ -40,82 +39,126 @@ def email_queue(
     )
     if not insert_new(email, unique="key"):  # queued before: the first message stands, sent once
         return OutgoingEmail.objects.get(key=email.key)
-    transaction.on_commit(lambda: enqueue_send(email.pk), robust=True)
+    outbox.schedule(EMAIL, [email.pk])
     return email
 
 
-def enqueue_send(email_id: int) -> None:
-    from .tasks import send_email_task
-
-    send_email_task.delay(email_id)
-
-
 def email_send(*, email_id: int) -> str | None:
-    """Send one queued message. Claims it in a short transaction, sends outside it, records the outcome."""
+    return outbox.deliver(EMAIL, [email_id]).get(email_id)
+
+
+# -- SMS and work notices --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Notice:
+    """One event's short message: a template name, its parameters, and its text in `${name}` form."""
+
+    key: str
+    template: str
+    params: dict[str, str]
+    text: str
+
+    def render(self) -> str:
+        return Template(self.text).safe_substitute(self.params)
+
+
+def sms_queue(*, notice: Notice, user) -> OutgoingMessage | None:
+    """An SMS to a person's mobile, unless they said no to SMS or have no valid mobile number."""
+    number = mobile_number(user.phone)
+    if number is None:
+        return None
+    preference = ContactPreference.objects.filter(user=user).first()
+    if preference is not None and not preference.sms:
+        return None
+    return _message_queue(SMS, notice=notice, user=user, address=number)
+
+
+def work_notices_queue(*, notice: Notice, users) -> list[OutgoingMessage]:
+    """A work notice to each of these officials that has a work account."""
+    accounts = ContactPreference.objects.filter(user__in=users).exclude(work_account="")
+    queued = [_message_queue(WORK_NOTICE, notice=notice, user=p.user, address=p.work_account) for p in accounts]
+    return [message for message in queued if message is not None]
+
+
+def _message_queue(channel, *, notice: Notice, user, address: str) -> OutgoingMessage | None:
+    message, created = OutgoingMessage.objects.get_or_create(
+        channel=channel.name, key=notice.key[:200], user=user,
+        defaults={"address": address, "template": notice.template, "params": notice.params, "text": notice.render()},
+    )  # fmt: skip
+    if not created:
+        return None  # this person was told about this event already
+    outbox.schedule(channel, [message.pk])
+    return message
+
+
+def contact_preference_set(*, user, sms: bool | None = None, work_account: str | None = None) -> ContactPreference:
+    preference, _created = ContactPreference.objects.get_or_create(user=user)
+    if sms is not None:
+        preference.sms = sms
+    if work_account is not None:
+        preference.work_account = work_account.strip()
+    preference.save()
+    return preference
+
+
+# -- webhooks ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Event:
+    """One event for the subscribers: a key unique to it (for at-most-one delivery per endpoint), its type,
+    and its data."""
+
+    key: str
+    type: str
+    data: dict
+
+
+@process_cache(seconds=60)
+def enabled_endpoints() -> list[WebhookEndpoint]:
+    """The subscribers, read once a minute per process rather than on every ticket step: a new or changed
+    endpoint is seen at once by the process that saved it (signals, apps.py) and within a minute by the others;
+    a delivery for an endpoint disabled meanwhile fails without a call."""
+    return list(WebhookEndpoint.objects.filter(enabled=True))
+
+
+def webhooks_publish(events: list[Event]) -> list[int]:
+    """A delivery for each event and each enabled endpoint subscribed to its type; sent after the commit."""
+    endpoints = enabled_endpoints()
+    if not events or not endpoints:
+        return []
     now = timezone.now()
-    with transaction.atomic():
-        email = OutgoingEmail.objects.select_for_update(skip_locked=True).filter(pk=email_id).first()
-        if email is None or email.status not in (OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.RETRY):
-            return None  # gone, sent, failed for good, or another worker has it right now
-        if email.next_attempt_at > now:
-            return None
-        email.status, email.attempts, email.next_attempt_at = OutgoingEmail.Status.SENDING, email.attempts + 1, now
-        email.save(update_fields=["status", "attempts", "next_attempt_at"])
-    message = RelatedEmail(
-        email.subject, email.body_text, settings.DEFAULT_FROM_EMAIL, email.to, headers={"X-Qihu-Outbox": str(email.pk)}
-    )
-    message.images = [(cid, base64.b64decode(data)) for cid, data in email.inline_images]
-    if email.body_html:
-        message.attach_alternative(email.body_html, "text/html")
-    try:
-        message.send()
-    except TRANSIENT as exc:
-        return _failed(email, exc)
-    OutgoingEmail.objects.filter(pk=email.pk).update(status=OutgoingEmail.Status.SENT, sent_at=timezone.now())
-    return OutgoingEmail.Status.SENT
+    deliveries = [
+        WebhookDelivery(
+            endpoint=endpoint, key=event.key[:200], event_type=event.type, created_at=now, next_attempt_at=now,
+            payload=json.dumps(
+                {"type": event.type, "timestamp": now.isoformat(), "data": event.data},
+                ensure_ascii=False, separators=(",", ":"), default=str,
+            ),
+        )
+        for event in events
+        for endpoint in endpoints
+        if endpoint.wants(event.type)
+    ]  # fmt: skip
+    if not deliveries:
+        return []
+    # An event published twice (a retried transaction) conflicts on (endpoint, key) and is left out; the
+    # message ids, made here, find the rows that were new.
+    WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    new = WebhookDelivery.objects.filter(message_id__in=[d.message_id for d in deliveries])
+    ids = list(new.values_list("pk", flat=True))
+    outbox.schedule(WEBHOOK, ids)
+    return ids
 
 
-class RelatedEmail(EmailMultiAlternatives):
-    """With inline images, the HTML alternative becomes multipart/related: the HTML, then each image with its
-    Content-ID, so mail clients show `cid:` images in place instead of as attachments."""
-
-    images: list[tuple[str, bytes]] = []
-
-    def _create_mime_attachment(self, content, mimetype):
-        part = super()._create_mime_attachment(content, mimetype)
-        if mimetype != "text/html" or not self.images:
-            return part
-        related = SafeMIMEMultipart(_subtype="related", encoding=self.encoding or settings.DEFAULT_CHARSET)
-        related.attach(part)
-        for cid, png in self.images:
-            image = MIMEImage(png, "png")
-            image.add_header("Content-ID", f"<{cid}>")
-            image.add_header("Content-Disposition", "inline", filename=f"{cid.split('@')[0]}.png")
-            related.attach(image)
-        return related
+def webhook_replay(*, delivery_ids: list[int]) -> int:
+    """Send these deliveries again (the admin's "replay"): the same body and `webhook-id`."""
+    return outbox.replay(WEBHOOK, delivery_ids)
 
 
-def _failed(email: OutgoingEmail, exc: Exception) -> str:
-    final = email.attempts >= MAX_ATTEMPTS
-    status = OutgoingEmail.Status.FAILED if final else OutgoingEmail.Status.RETRY
-    backoff = timedelta(minutes=2 ** (email.attempts - 1))  # 1, 2, 4, 8, 16 minutes
-    OutgoingEmail.objects.filter(pk=email.pk).update(
-        status=status, last_error=f"{type(exc).__name__}: {exc}"[:2000], next_attempt_at=timezone.now() + backoff
-    )
-    logger.warning("e-mail %s attempt %s failed (%s): %s", email.pk, email.attempts, status, exc)
-    return status
+# -- the delivery machine's entry points (tasks) ----------------------------------------------------------
+def deliver(*, channel: str, item_ids: list[int]) -> dict[int, str]:
+    """Try these rows of the channel once each, if due; their new statuses (those not tried are left out)."""
+    return outbox.deliver(CHANNELS[channel], item_ids)
 
 
-def send_due(*, limit: int = 500) -> int:
-    """Enqueue what is due (new, retries whose time came, sends stuck since a worker died)."""
-    now = timezone.now()
-    OutgoingEmail.objects.filter(status=OutgoingEmail.Status.SENDING, next_attempt_at__lt=now - STUCK_AFTER).update(
-        status=OutgoingEmail.Status.RETRY
-    )
-    due = OutgoingEmail.objects.filter(
-        status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.RETRY], next_attempt_at__lte=now
-    )
-    ids = list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
-    for email_id in ids:
-        enqueue_send(email_id)
-    return len(ids)
+def send_due() -> int:
+    """Enqueue, for every channel, what is due (new rows whose task was lost, retries, stuck sends)."""
+    return sum(outbox.due(channel) for channel in CHANNELS.values())

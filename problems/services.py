@@ -384,13 +384,6 @@ def _new_group(features: detection.Features, vector, free: dict[int, tuple], par
     return [ids[k] for k in np.flatnonzero((closeness >= params.join) | np.isin(np.arange(len(ids)), partners))]
 
 
-def enqueue_attach(ticket_ids: list[int]) -> None:
-    """One task for a batch of triaged tickets: one message instead of one per ticket."""
-    from .tasks import attach_tickets_task
-
-    attach_tickets_task.delay(list(ticket_ids))
-
-
 # -- who may do what ------------------------------------------------------------------------------------
 def visible_q(access: Access) -> Q:
     """Dispatchers, supervisors and admins see every problem; chain leaders those of their chains and those

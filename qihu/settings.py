@@ -392,6 +392,30 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Outbound channels (notifications/channels.py, docs/integrations.md). SMS and work notices go to files under
+# var/ by default (`make run`), `console` logs them; `aliyun` and `dingtalk` call the real services.
+OUTBOUND = {
+    "SMS_BACKEND": env.str("QIHU_SMS_BACKEND", default="file"),  # file | console | aliyun
+    "SMS_DIR": env.str("QIHU_SMS_DIR", default=str(VAR_DIR / "sms")),
+    "SMS_ENDPOINT": env.str("QIHU_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/"),
+    "SMS_ACCESS_KEY_ID": env.str("QIHU_SMS_ACCESS_KEY_ID", default=""),
+    "SMS_ACCESS_KEY_SECRET": env.str("QIHU_SMS_ACCESS_KEY_SECRET", default=""),
+    "SMS_SIGN_NAME": env.str("QIHU_SMS_SIGN_NAME", default="企呼我应"),
+    "SMS_REGION": env.str("QIHU_SMS_REGION", default="cn-hangzhou"),
+    # The provider's template code for each event: QIHU_SMS_TEMPLATES=accepted=SMS_1,answered=SMS_2,…
+    "SMS_TEMPLATES": env.dict("QIHU_SMS_TEMPLATES", default={}),
+    "WORK_NOTICE_BACKEND": env.str("QIHU_WORK_NOTICE_BACKEND", default="file"),  # file | console | dingtalk
+    "WORK_NOTICE_DIR": env.str("QIHU_WORK_NOTICE_DIR", default=str(VAR_DIR / "work-notices")),
+    "DINGTALK_URL": env.str("QIHU_DINGTALK_URL", default="https://oapi.dingtalk.com"),
+    "DINGTALK_APP_KEY": env.str("QIHU_DINGTALK_APP_KEY", default=""),
+    "DINGTALK_APP_SECRET": env.str("QIHU_DINGTALK_APP_SECRET", default=""),
+    "DINGTALK_AGENT_ID": env.str("QIHU_DINGTALK_AGENT_ID", default="0"),
+    # Webhook URLs are typed in by people: loopback, private and other internal addresses are refused unless
+    # this says otherwise (a receiver on the same network, the tests' local receiver).
+    "WEBHOOK_ALLOW_INTERNAL": env.bool("QIHU_WEBHOOK_ALLOW_INTERNAL", default=False),
+    "WEBHOOK_TIMEOUT": env.float("QIHU_WEBHOOK_TIMEOUT", default=10),
+}
+
 # Domain settings.
 QIHU = {
     # Triage dispatches on its own only at or above this confidence; below, a dispatcher decides.

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.web import LoginForm
 from common.throttling import LoginThrottle, throttle_posts
 from common.views import healthz, livez, readyz
+from notifications.views import preferences, short_link
 
 # Swagger UI comes from its CDN and styles itself inline: the docs page (no user data) gets its own policy.
 # The split view serves its start-up script from this origin instead of inline.
@@ -46,6 +47,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
     path("readyz", readyz, name="readyz"),
+    path("t/<str:token>", short_link, name="short-link"),
+    path("my/notifications/", preferences, name="notification-preferences"),
     # The admin's own login, throttled like the others (reverse("admin:login") still names this path).
     path("admin/login/", throttle_posts(LoginThrottle)(admin.site.login)),
     path("admin/", admin.site.urls),

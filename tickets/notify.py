@@ -1,4 +1,8 @@
-"""Who is told what about a ticket, by e-mail through the outbox (sent after the commit, once per key).
+"""Who is told what about a ticket, through the outbox (sent after the commit, once per event and person).
+
+E-mail to everyone concerned; an SMS too to the company's user (with a short link to the ticket, where the
+evaluation is one tap away), unless they opted out; a work notice (浙政钉) too to officials with a work account.
+Every recorded ticket event of a public kind also goes to the webhook endpoints subscribed to it (`events`).
 
 On which event, to whom:
 - dispatched (by the desk or by triage): the lead department's handlers and head, to 签收 by its deadline;
@@ -8,7 +12,10 @@ On which event, to whom:
 - an extension decided: the company;
 - a step of the escalation ladder: the department's handlers, its head, the supervisors (`escalation`).
 
-Every message is written in the site's language (the recipients', not the acting user's) and links to the
+SMS and work-notice texts are Chinese whatever the site's language: an SMS is sent as a template registered
+with the provider, in Chinese (QIHU_SMS_TEMPLATES names each one's code).
+
+Every e-mail is written in the site's language (the recipients', not the acting user's) and links to the
 ticket's page on the site's public address (common.links).
 """
 
@@ -23,8 +30,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.roles import Role
-from common.links import ticket_url
-from notifications.services import email_queue
+from common.links import ticket_short_url, ticket_url
+from notifications.services import Event, Notice, email_queue, sms_queue, webhooks_publish, work_notices_queue
 from sla.calendar import CITY_TZ
 
 HANDLERS = "handlers"
@@ -44,12 +51,55 @@ SUBJECTS = {
 }
 
 
-def _addresses(ticket, audience: str) -> list[str]:
+# SMS to companies and work notices to officials, per event: `${name}` is filled from the event's parameters.
+SMS_TEXTS = {
+    "accepted": "您的诉求${number}已由${dept}签收，将于${due}前答复。详情：${link}",
+    "answered": "您的诉求${number}已答复，请于${deadline}前评价，点击查看并评价：${link}",
+    "extended": "您的诉求${number}办理时限经审批延长至${deadline}。详情：${link}",
+    "extension_denied": "您的诉求${number}延期申请未获批准，承办部门将按期答复。详情：${link}",
+}
+WORK_NOTICE_TEXTS = {
+    "dispatched": "【新派诉求】${number}「${title}」（${company}），请于${due}前签收。${link}",
+    "escalation": "${subject}。诉求「${title}」，${note} ${link}",
+}
+
+
+def _people(ticket, audience: str):
     roles = {HANDLERS: [Role.HANDLER, Role.DEPT_HEAD], HEADS: [Role.DEPT_HEAD]}.get(audience, [Role.DEPT_HEAD])
     people = User.objects.filter(memberships__department_id=ticket.lead_department_id, memberships__role__in=roles)
     if audience == HEADS_AND_SUPERVISORS:
         people = people | User.objects.filter(memberships__role=Role.SUPERVISOR)
-    return list(people.exclude(email="").values_list("email", flat=True).distinct())
+    return people.distinct()
+
+
+def _addresses(ticket, audience: str) -> list[str]:
+    return list(_people(ticket, audience).exclude(email="").values_list("email", flat=True))
+
+
+def _notice(texts: dict[str, str], template: str, *, key: str, **params) -> Notice:
+    return Notice(key=key, template=template, params={k: str(v) for k, v in params.items()}, text=texts[template])
+
+
+def _company_people(ticket) -> list:
+    """Who is told for the company: the user who filed, or, for a request filed on its behalf (the intake desk, a
+    partner system), the company's own users: the ticket is theirs to follow and evaluate."""
+    if ticket.submitter_id and ticket.submitter.company_id == ticket.company_id:
+        return [ticket.submitter]
+    return list(User.objects.filter(company_id=ticket.company_id, is_active=True))
+
+
+def _sms_to_company(ticket, template: str, *, key: str, **params) -> None:
+    notice = _notice(SMS_TEXTS, template, key=key, number=ticket.number, link=ticket_short_url(ticket), **params)
+    for person in _company_people(ticket):
+        sms_queue(notice=notice, user=person)
+
+
+def _work_notice(ticket, template: str, *, key: str, audience: str, **params) -> None:
+    notice = _notice(
+        WORK_NOTICE_TEXTS, template, key=key, number=ticket.number, title=ticket.title, link=ticket_url(ticket),
+        **params,
+    )  # fmt: skip
+    work_notices_queue(notice=notice, users=_people(ticket, audience))
 
 
 def _in_site_language(fn):
@@ -70,7 +120,7 @@ def _department(ticket) -> str:
 
 
 def _to_company(ticket) -> list[str]:
-    return [ticket.submitter.email] if ticket.submitter_id and ticket.submitter.email else []
+    return [person.email for person in _company_people(ticket) if person.email]
 
 
 def _message(*lines: str) -> str:
@@ -96,6 +146,9 @@ def dispatched(ticket) -> None:
     )
     key = f"dispatched:{ticket.pk}:{ticket.dispatched_at.timestamp():.0f}:{ticket.lead_department_id}"
     email_queue(key=key, to=_addresses(ticket, HANDLERS), subject=subject, text=text)
+    _work_notice(
+        ticket, "dispatched", key=key, audience=HANDLERS, company=ticket.company.name, due=_when(ticket.accept_deadline)
+    )
 
 
 @_in_site_language
@@ -112,6 +165,7 @@ def accepted(ticket) -> None:
     )
     key = f"accepted:{ticket.pk}:{ticket.accepted_at.timestamp():.0f}"
     email_queue(key=key, to=_to_company(ticket), subject=subject, text=text)
+    _sms_to_company(ticket, "accepted", key=key, dept=_department(ticket), due=_when(ticket.handle_deadline))
 
 
 @_in_site_language
@@ -133,6 +187,7 @@ def answered(ticket, *, department) -> None:
     )
     key = f"answered:{ticket.pk}:{ticket.replied_at.timestamp():.0f}"
     email_queue(key=key, to=_to_company(ticket), subject=subject, text=text)
+    _sms_to_company(ticket, "answered", key=key, deadline=deadline)
 
 
 @_in_site_language
@@ -154,13 +209,12 @@ def escalation(ticket, *, step: str, audience: str) -> None:
     )
     key = f"escalation:{ticket.pk}:{ticket.stage_started_at.timestamp():.0f}:{step}"
     email_queue(key=key, to=_addresses(ticket, audience), subject=subject, text=text)
+    _work_notice(ticket, "escalation", key=key, audience=audience, subject=subject, note=ESCALATION_NOTES[step])
 
 
 @_in_site_language
 def extension_decided(ticket, *, approved: bool, days: int) -> None:
     """The company is told about an extension of its request's time limit."""
-    if ticket.submitter is None:
-        return
     if approved:
         deadline = ticket.handle_deadline.astimezone(CITY_TZ).strftime("%Y-%m-%d")
         subject = _("您的诉求 %(number)s 办理时限延长 %(days)s 个工作日") % {"number": ticket.number, "days": days}
@@ -172,4 +226,63 @@ def extension_decided(ticket, *, approved: bool, days: int) -> None:
         subject = _("您的诉求 %(number)s 延期申请未获批准") % {"number": ticket.number}
         text = _("办理时限不变，承办部门将按期答复。")
     key = f"extension:{ticket.pk}:{ticket.extensions_used}:{'granted' if approved else 'denied'}"
-    email_queue(key=key, to=[ticket.submitter.email], subject=subject, text=f"{text}\n\n{ticket_url(ticket)}")
+    email_queue(key=key, to=_to_company(ticket), subject=subject, text=f"{text}\n\n{ticket_url(ticket)}")
+    if approved:
+        _sms_to_company(ticket, "extended", key=key, deadline=deadline)
+    else:
+        _sms_to_company(ticket, "extension_denied", key=key)
+
+
+# -- webhooks ----------------------------------------------------------------------------------------------
+# The event types partners subscribe to, by the action recorded (docs/integrations.md lists them).
+EVENT_TYPES = {
+    "dispatch": "ticket.dispatched",
+    "accept": "ticket.accepted",
+    "return": "ticket.returned",
+    "request_info": "ticket.info_requested",
+    "provide_info": "ticket.info_provided",
+    "reply": "ticket.replied",
+    "answer_with_primary": "ticket.replied",
+    "answer_with_problem": "ticket.replied",
+    "reopen": "ticket.reopened",
+    "close": "ticket.closed",
+    "close_unevaluated": "ticket.closed",
+    "withdraw": "ticket.withdrawn",
+    "reject": "ticket.rejected",
+    "merge": "ticket.merged",
+}
+
+
+def event_type(event) -> str | None:
+    """The webhook type of a recorded ticket event; None for the ones not published (internal steps)."""
+    match event.action:
+        case "triage":
+            return {"assigned": "ticket.dispatched", "rejected": "ticket.rejected"}.get(event.to_status)
+        case "confirm":
+            return "ticket.closed" if event.to_status == "closed" else "ticket.disputed"
+        case "decide_extension":
+            return "ticket.extended" if event.data.get("approved") else None
+    return EVENT_TYPES.get(event.action)
+
+
+def events(recorded: list) -> None:
+    """Publish the recorded events (TicketEvent rows, saved) to the subscribed webhook endpoints."""
+    published = []
+    for event in recorded:
+        kind = event_type(event)
+        if kind is None:
+            continue
+        ticket = event.ticket
+        data = {
+            "ticket": {
+                "id": ticket.pk, "number": ticket.number, "status": ticket.status, "source": ticket.source,
+                "url": ticket_url(ticket),
+            },
+            "event": {
+                "id": event.pk, "action": event.action, "from_status": event.from_status,
+                "to_status": event.to_status, "at": event.created_at.isoformat(),
+                "note": event.note if event.public else "",
+            },
+        }  # fmt: skip
+        published.append(Event(key=f"ticket-event:{event.pk}", type=kind, data=data))
+    webhooks_publish(published)

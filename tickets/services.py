@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from common.db import update_many
+from common.dispatch import enqueue_on_commit
 from common.errors import DomainError, InvalidState, NotPermitted
 from common.text import visible_text
 from departments.models import Department
@@ -162,7 +163,7 @@ def ticket_create(
                     note=_("领导交办（%(leader)s），按督办件办理。") % {"leader": on_behalf.leader_name.strip()},
                 )  # fmt: skip
             if triage_later:
-                transaction.on_commit(lambda: enqueue_triage(ticket.pk), robust=True)
+                enqueue_on_commit("triage.triage_ticket", ticket.pk)
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -216,12 +217,6 @@ def ticket_import(
         _record(ticket, ACTIONS["submit"], actor=None, role=Role.SYSTEM, before="", now=submitted_at)
         ticket_apply(ticket_id=ticket.pk, action="archive")
     return ticket, True
-
-
-def enqueue_triage(ticket_id: int) -> None:
-    from triage.tasks import triage_ticket_task  # triage imports this module
-
-    triage_ticket_task.delay(ticket_id)
 
 
 # -- apply any action ----------------------------------------------------------------------------
@@ -414,6 +409,7 @@ def _write(changes: list[_Change]) -> None:
     for model, rows in new_rows.items():
         model.objects.bulk_create(rows)
     TicketEvent.objects.bulk_create([change.event for change in changes])
+    notify.events([change.event for change in changes])
     # Queue rows exist only while a ticket is worked: one that neither was nor is has none to rewrite, and one
     # that leaves the work (replied, closed, …) has its rows deleted and none to write.
     worked = [c.ticket.pk for c in changes if c.event.to_status in QUEUE_STATUSES]
@@ -479,6 +475,7 @@ def _primary_role(roles: frozenset[str]) -> str:
 def _record(ticket, spec: Action, *, actor, role, before, now, note="", data=None) -> TicketEvent:
     event = _event(ticket, spec, actor=actor, role=role, before=before, now=now, note=note, data=data)
     event.save()
+    notify.events([event])
     return event
 
 

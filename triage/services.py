@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
@@ -21,12 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.cache import process_cache
+from common.dispatch import enqueue, enqueue_on_commit
 from common.errors import DomainError
 from common.text import bigrams, jaccard, normalized
 from companies.models import Company, IndustryChain
-from problems.services import enqueue_attach
 from tickets.models import OPEN_STATUSES, CategorySource, Difficulty, Level, Status, Ticket, ticket_number
-from tickets.services import enqueue_triage, ticket_apply, tickets_apply_locked
+from tickets.services import ticket_apply, tickets_apply_locked
 from tickets.transitions import BEFORE_REPLY
 
 from .engine import current_model
@@ -88,7 +88,7 @@ def triage_waiting(*, first_id: int | None = None, limit: int | None = None) -> 
         params = [_triage_params(t, p) for t, p in zip(routed, plan_many(routed, duplicates), strict=True)]
         tickets_apply_locked(routed, action="triage", params=params)
         if routed:  # common problems: compare them with other companies' tickets once committed
-            transaction.on_commit(partial(enqueue_attach, [t.pk for t in routed]), robust=True)
+            enqueue_on_commit("problems.attach_tickets", [t.pk for t in routed])
     return len(batch)
 
 
@@ -319,7 +319,7 @@ def requeue_stale_submitted(*, limit: int = 500) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     for ticket_id in ids:
-        enqueue_triage(ticket_id)
+        enqueue("triage.triage_ticket", ticket_id)
     if ids:
         logger.warning("re-enqueued %d stale submitted tickets", len(ids))
     return len(ids)

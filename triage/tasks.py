@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import services
+from .engine import train_model
 
 
 @shared_task(name="triage.triage_ticket", acks_late=True)
@@ -17,8 +18,6 @@ def requeue_stale_submitted_task() -> int:
 
 @shared_task(name="triage.train_model", acks_late=True, time_limit=1800, soft_time_limit=1700)
 def train_model_task() -> int | None:
-    from .engine import train_model
-
     version = train_model()
     services.refresh_pending_suggestions()
     return version.pk if version else None

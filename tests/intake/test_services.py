@@ -130,3 +130,13 @@ def test_a_refused_row_saves_nothing_of_the_meeting(world, desk):
     with pytest.raises(DomainError, match="第 2 行"):
         meeting(desk, [row(world.company), row(world.company)])
     assert not Meeting.objects.exists() and not Ticket.objects.exists()
+
+
+def test_the_company_is_told_of_a_ticket_filed_for_it(world, desk):
+    """Filed on its behalf, the request has no company submitter: its users hear of acceptance and the answer."""
+    from notifications.models import OutgoingEmail
+
+    drive(world, file(desk, world), Status.REPLIED)
+    told = [email.subject for email in OutgoingEmail.objects.order_by("pk") if world.company_user.email in email.to]
+    assert len(told) == 2 and "签收" in told[0], told  # accepted, then answered
+    assert not any(world.other_company_user.email in email.to for email in OutgoingEmail.objects.all())
