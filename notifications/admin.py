@@ -38,7 +38,7 @@ class ContactPreferenceAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = ("name", "owner", "url", "enabled", "disabled_reason", "created_at")
+    list_display = ("name", "owner", "partner", "url", "enabled", "disabled_reason", "created_at")
     list_filter = ("enabled",)
     search_fields = ("name", "owner", "url")
 

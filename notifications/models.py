@@ -125,6 +125,12 @@ class WebhookEndpoint(models.Model):
 
     name = models.CharField(_("名称"), max_length=100)
     owner = models.CharField(_("所属单位或系统"), max_length=100, blank=True)
+    # A partner system's endpoint hears only of the work orders that partner filed; one without a partner (the
+    # city's own systems) hears of every ticket.
+    partner = models.ForeignKey(
+        "partners.Partner", verbose_name=_("合作系统"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="webhook_endpoints",
+    )  # fmt: skip
     url = models.URLField(_("接收地址"), max_length=500)
     secret = models.CharField(_("签名密钥"), max_length=100, default=new_webhook_secret)
     event_types = models.JSONField(_("订阅事件"), default=list, help_text=_("事件类型列表；留空为全部事件。"))
@@ -140,7 +146,10 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def wants(self, event_type: str) -> bool:
+    def wants(self, event_type: str, filed_by_id: int | None = None) -> bool:
+        """Whether this endpoint takes an event of this type about a ticket whose submitter is `filed_by_id`."""
+        if self.partner_id is not None and filed_by_id != self.partner.user_id:
+            return False
         return not self.event_types or event_type in self.event_types
 
 

@@ -109,6 +109,7 @@ class Event:
     key: str
     type: str
     data: dict
+    filed_by_id: int | None = None  # the ticket's submitter: a partner's endpoint hears only of its own filings
 
 
 @process_cache(seconds=60)
@@ -116,7 +117,7 @@ def enabled_endpoints() -> list[WebhookEndpoint]:
     """The subscribers, read once a minute per process rather than on every ticket step: a new or changed
     endpoint is seen at once by the process that saved it (signals, apps.py) and within a minute by the others;
     a delivery for an endpoint disabled meanwhile fails without a call."""
-    return list(WebhookEndpoint.objects.filter(enabled=True))
+    return list(WebhookEndpoint.objects.filter(enabled=True).select_related("partner"))
 
 
 def webhooks_publish(events: list[Event]) -> list[int]:
@@ -135,7 +136,7 @@ def webhooks_publish(events: list[Event]) -> list[int]:
         )
         for event in events
         for endpoint in endpoints
-        if endpoint.wants(event.type)
+        if endpoint.wants(event.type, event.filed_by_id)
     ]  # fmt: skip
     if not deliveries:
         return []

@@ -86,14 +86,17 @@ def key_get(key_id: str) -> PartnerKey | None:
     user = next(iter(get_user_model().objects.raw(key_sql(), [key_id])), None)
     if user is None:
         return None
-    partner = Partner.from_db(
-        connection.alias, PARTNER_COLUMNS, [getattr(user, f"partner_{c}") for c in PARTNER_COLUMNS]
-    )
-    key = PartnerKey.from_db(
-        connection.alias, ["partner_id", *KEY_COLUMNS], [partner.pk] + [getattr(user, f"key_{c}") for c in KEY_COLUMNS]
-    )
+    partner = _from_row(Partner, {c: getattr(user, f"partner_{c}") for c in PARTNER_COLUMNS})
+    key = _from_row(PartnerKey, {"partner_id": partner.pk, **{c: getattr(user, f"key_{c}") for c in KEY_COLUMNS}})
     partner.user, key.partner = user, partner
     return key
+
+
+def _from_row(model, values: dict):
+    """A model instance from some of its columns: `from_db` takes the values in the order of the model's fields,
+    whatever the order of the names given."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(connection.alias, names, [values[name] for name in names])
 
 
 def key_for_api_key(api_key: str) -> PartnerKey:

@@ -284,5 +284,5 @@ def events(recorded: list) -> None:
                 "note": event.note if event.public else "",
             },
         }  # fmt: skip
-        published.append(Event(key=f"ticket-event:{event.pk}", type=kind, data=data))
+        published.append(Event(key=f"ticket-event:{event.pk}", type=kind, data=data, filed_by_id=ticket.submitter_id))
     webhooks_publish(published)

@@ -204,3 +204,18 @@ def test_a_batch_tries_only_its_rows_that_are_due(db, receiver, allow_loopback):
     assert deliver_one("webhook", ids[1]) == "sent"
     assert deliver(channel="webhook", item_ids=ids) == {ids[0]: "sent", ids[2]: "sent"}
     assert len(receiver.requests) == 3
+
+
+def test_a_partners_endpoint_hears_only_of_the_work_orders_that_partner_filed(
+    world, make_ticket, receiver, allow_loopback
+):
+    from partners.services import partner_create
+
+    hotline, app = partner_create(name="12345 热线平台", code="hotline"), partner_create(name="企业码", code="qiyema")
+    endpoint_for(receiver, partner=hotline)
+    make_ticket(Status.ACCEPTED)  # filed by the company itself: not the partner's business
+    assert not WebhookDelivery.objects.exists()
+    mine = Event(key="ticket-event:1", type="ticket.accepted", data={}, filed_by_id=hotline.user_id)
+    theirs = Event(key="ticket-event:2", type="ticket.accepted", data={}, filed_by_id=app.user_id)
+    assert len(webhooks_publish([mine, theirs])) == 1
+    assert WebhookDelivery.objects.get().key == "ticket-event:1"

@@ -211,3 +211,13 @@ def test_a_nul_character_is_a_4xx_not_a_database_error(world, hotline, key):
     assert hotline.get(f"{URL}RX%00-1/").status_code == 404
     assert hotline.post_json(URL, order(world, "RX\x00")).status_code == 400
     assert hotline.post_json(URL, order(world), **{"X-Qihu-Key": key.key_id + "\x00"}).status_code == 401
+
+
+def test_the_key_used_is_the_one_marked_used_whatever_the_ids(world, partner):
+    """The key is read with its partner in one statement: each row's values land on its own fields (a key whose id
+    differs from its partner's was once read with the partner's id as its own, and another key was touched)."""
+    first, second = key_issue(partner=partner), key_issue(partner=partner)
+    assert second.pk != partner.pk
+    assert PartnerClient(second).post_json(URL, order(world, "A")).status_code == 201
+    first.refresh_from_db(), second.refresh_from_db()
+    assert (first.last_used_at, second.last_used_at is not None) == (None, True)
