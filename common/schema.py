@@ -6,6 +6,7 @@ tests/security/test_fuzz_api.py) must also know the others, all JSON:
 - 401: no or a wrong token; 403: the role may not do this (or a CSRF failure with a session);
 - 404: the object does not exist or the caller may not see it (also a stale list cursor);
 - 409: the action is not allowed in the ticket's state, or the caller's `version` is stale;
+- 413: the body is too large or has too many fields (common/middleware.py, common/api.py);
 - 429: throttled (login, submit); 503: the database is unavailable (`Retry-After` header).
 """
 
@@ -27,6 +28,7 @@ DESCRIPTIONS = {
     "403": "无权执行",
     "404": "不存在或无权查看",
     "409": "当前状态不允许此操作，或版本已过期",
+    "413": "提交的内容过大或字段过多",
     "429": "请求过于频繁",
     "503": "服务暂时不可用",
 }
@@ -67,6 +69,8 @@ def document_errors(result, generator, request, public):
                 codes.append("404")
             if operation.get("requestBody") or set(parameters.values()) - {"path"}:
                 codes.append("400")
+            if operation.get("requestBody"):
+                codes.append("413")
             if method == "post" and "{" in path:
                 codes.append("409")
             if (path, method) in throttled:

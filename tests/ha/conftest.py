@@ -25,10 +25,11 @@ def s3_storage_in_use(settings, seaweedfs):
     return seaweedfs
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pg_replica(django_db_setup, django_db_blocker):
     """A real streaming replica of the suite's PostgreSQL (pg_basebackup -R), known to Django as `replica`
-    as DATABASE_REPLICA_URL would make it (qihu/settings.py), for the tests that ask for it."""
+    as DATABASE_REPLICA_URL would make it (qihu/settings.py), for the tests of one module: left configured, it
+    would draw the lag-tolerant reads of every later test (a live server's thread may not use it)."""
     import os
 
     from django.db import connections

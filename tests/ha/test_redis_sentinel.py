@@ -50,9 +50,12 @@ def broker_via_sentinel(redis_sentinel, monkeypatch):
 
 
 def _forget_connections(app) -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Publish on fresh connections. kombu keeps one pool per broker URL for the process: closing the app's pool
+    alone left a closed pool behind for the next test on that URL ("Acquire on closed pool"); reset them all."""
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 
