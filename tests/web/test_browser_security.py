@@ -1,5 +1,6 @@
 """Issue 18 in Chromium: an official enrols the second factor on first login (QR code under the page's policy)
-and gives a code at the next one; five wrong passwords lock an account; an idle session ends."""
+and gives a code at the next one; five wrong passwords lock an account; an idle session ends; a phone number
+is masked and shown in full on an audited click."""
 
 import base64
 import time
@@ -10,6 +11,7 @@ from django_otp.oath import totp
 
 from audit.models import Action, AuditRecord
 from tests.factories import PASSWORD
+from tickets.models import Status
 
 from .conftest import login
 from .test_browser_csp import watch
@@ -60,3 +62,17 @@ def test_an_idle_session_ends(world, live_server, browser, settings):
     page.goto(f"{live_server.url}/my/")
     assert "/login/" in page.url
     assert AuditRecord.objects.get(action=Action.SESSION_TIMEOUT).details["reason"] == "idle"
+
+
+def test_the_phone_is_masked_and_shown_in_full_on_an_audited_click(world, make_ticket, live_server, browser):
+    ticket = make_ticket(Status.ACCEPTED, contact_name="李经理", contact_phone="13905701234")
+    page = login(browser, live_server.url, "banli-gongdian")  # the lead department's handler: on the path
+    page.goto(f"{live_server.url}/tickets/{ticket.pk}/")
+    assert "139****1234" in page.inner_text("#contact-phone")
+    page.click("#reveal-phone")
+    page.locator("#contact-phone", has_text="13905701234").wait_for()  # swapped in by htmx
+    assert AuditRecord.objects.filter(action=Action.CONTACT_REVEAL, username="banli-gongdian").count() == 1
+
+    watcher = login(browser, live_server.url, "duban")  # the supervisor sees the ticket, off its handling path
+    watcher.goto(f"{live_server.url}/tickets/{ticket.pk}/")
+    assert "139****1234" in watcher.inner_text("#contact-phone") and watcher.locator("#reveal-phone").count() == 0
