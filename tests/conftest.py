@@ -332,12 +332,13 @@ def security_admin(db):
 
 @pytest.fixture(autouse=True)
 def _no_account_locked_by_an_earlier_test():
-    """Failed logins are counted per account in Redis (accounts/lockout.py), across tests: start at nought."""
+    """Failed logins are counted per account (accounts/lockout.py) and logins per address (LoginThrottle) in
+    Redis, across tests: start at nought (every browser test logs in from 127.0.0.1)."""
     from django.core.cache import cache
 
     try:
         client = cache._cache.get_client()
-        if keys := client.keys("*throttle_lockout_*"):
+        if keys := client.keys("*throttle_lockout_*") + client.keys("*throttle_login_*"):
             client.delete(*keys)
     except Exception:  # a test that stops Redis restarts it; nothing to clean then
         pass
