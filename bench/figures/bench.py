@@ -27,16 +27,13 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from bench.digests.bench import fill, more_departments  # noqa: E402
-from demo.loader import load_people, load_reference  # noqa: E402
-from departments.models import Department  # noqa: E402
+from bench.digests.bench import load_city  # noqa: E402
 from tickets import figures  # noqa: E402
 from tickets.models import Ticket  # noqa: E402
 
@@ -68,11 +65,7 @@ def timed(fn) -> float:
 
 def main() -> None:
     started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    load_reference()
-    more_departments()
-    load_people({d.code: d for d in Department.objects.all()})
-    fill()
+    load_city()
     spread_channels()
     print(f"{Ticket.objects.count():,} tickets over {len(CHANNELS)} channels, loaded in "
           f"{time.perf_counter() - started:.0f} s")  # fmt: skip
