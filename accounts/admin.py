@@ -5,11 +5,13 @@ admin at all (audit/access.py). Every change is recorded by the audit log's sign
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from departments.models import Membership
+from privacy.admin import MaskedPhoneFormMixin
 
 from . import lockout
 from .access import is_security_admin
@@ -43,8 +45,16 @@ class MembershipInline(SecurityAdminOnly, admin.TabularInline):
     raw_id_fields = ("department",)
 
 
+class UserAdminForm(MaskedPhoneFormMixin, UserChangeForm):
+    masked_phone_fields = ("phone",)
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+
 @admin.register(User)
 class UserAdmin(SecurityAdminOnly, BaseUserAdmin):
+    form = UserAdminForm
     fieldsets = (
         (None, {"fields": ("username", "password", "password_changed_at")}),
         (_("个人信息"), {"fields": ("first_name", "last_name", "email")}),

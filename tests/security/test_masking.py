@@ -55,3 +55,38 @@ def test_a_department_that_returned_the_ticket_sees_it_masked(world, make_ticket
     ticket_apply(ticket_id=ticket.pk, action="dispatch", actor=world.dispatcher, lead=world.county)
     assert contact(world.handler, ticket) == ("欧***", "139****1234")  # no longer on the handling path
     assert contact(world.other_handler, ticket) == (NAME, PHONE)  # the new lead department
+
+
+def company_form(company, **changes) -> dict:
+    data = {
+        "name": company.name, "credit_code": company.credit_code, "district": "", "address": "",
+        "contact_name": company.contact_name, "contact_phone": "", "external_id": "", "_save": "1",
+    }  # fmt: skip
+    return {**data, **changes}
+
+
+def test_the_admin_shows_a_companys_phone_masked_and_keeps_it_unless_replaced(world, client):
+    company = world.company
+    company.contact_phone = PHONE
+    company.save()
+    client.force_login(world.admin)  # the system administrator manages companies, not their people's numbers
+    page = client.get(f"/admin/companies/company/{company.pk}/change/").content.decode()
+    assert PHONE not in page and 'placeholder="139****1234"' in page
+    assert client.post(f"/admin/companies/company/{company.pk}/change/", company_form(company)).status_code == 302
+    company.refresh_from_db()
+    assert company.contact_phone == PHONE  # left blank: unchanged
+    response = client.post(
+        f"/admin/companies/company/{company.pk}/change/", company_form(company, contact_phone="13700001111")
+    )
+    assert response.status_code == 302
+    company.refresh_from_db()
+    assert company.contact_phone == "13700001111"
+
+
+def test_the_security_admin_sees_a_users_phone_masked(world, security_admin, client):
+    user = world.company_user
+    user.phone = PHONE
+    user.save()
+    client.force_login(security_admin)
+    page = client.get(f"/admin/accounts/user/{user.pk}/change/").content.decode()
+    assert PHONE not in page and 'placeholder="139****1234"' in page
