@@ -1,6 +1,6 @@
 """Issue 18 in Chromium: an official enrols the second factor on first login (QR code under the page's policy)
 and gives a code at the next one; five wrong passwords lock an account; an idle session ends; a phone number
-is masked and shown in full on an audited click."""
+is masked and shown in full on an audited click; the auditor searches the audit log and exports it."""
 
 import base64
 import time
@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 from django_otp.oath import totp
 
+from audit import services
 from audit.models import Action, AuditRecord
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 from tickets.models import Status
 
 from .conftest import login
@@ -76,3 +77,21 @@ def test_the_phone_is_masked_and_shown_in_full_on_an_audited_click(world, make_t
     watcher = login(browser, live_server.url, "duban")  # the supervisor sees the ticket, off its handling path
     watcher.goto(f"{live_server.url}/tickets/{ticket.pk}/")
     assert "139****1234" in watcher.inner_text("#contact-phone") and watcher.locator("#reveal-phone").count() == 0
+
+
+def test_the_auditor_searches_the_log_and_exports_what_is_found(world, live_server, browser):
+    UserFactory(username="shenji", is_auditor=True)
+    services.record(Action.LOGIN_FAILURE, username="mallory", result="failure")
+    page = login(browser, live_server.url, "shenji")
+    violations = watch(page)
+    assert page.url.endswith("/audit/")
+    page.fill("input[name=user]", "mallory")
+    page.click("form.filters button[type=submit]")
+    rows = page.locator("table.list tbody tr")
+    assert rows.count() == 1 and "mallory" in rows.inner_text() and "登录失败" in rows.inner_text()
+    with page.expect_download() as download:
+        page.click("text=导出 Excel")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    export = AuditRecord.objects.filter(action=Action.EXPORT, username="shenji").get()
+    assert export.details == {"filters": {"user": "mallory"}, "rows": 1}
+    assert violations == []
