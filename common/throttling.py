@@ -87,10 +87,31 @@ class SubmitThrottle(FailOpenMixin, UserRateThrottle):
         return request.method not in self.methods or super().allow_request(request, view)
 
 
+class PartnerThrottle(FailOpenMixin, SimpleRateThrottle):
+    """Per partner system (the signed API and Open311), on what it files and adds (POST): a partner's runaway
+    loop cannot flood the departments' queues; its reads are not throttled. Needs the partner's key as
+    `request.auth`."""
+
+    scope = "partner"
+    methods = ("POST",)
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.partner_id}
+
+    def allow_request(self, request, view):
+        return request.method not in self.methods or super().allow_request(request, view)
+
+
 def throttled_answer(wait: float | None) -> tuple[str, int]:
     """The message and the whole seconds to wait (Retry-After) of a throttled request, API or page."""
     seconds = max(1, math.ceil(wait or 1))
     return _("请求过于频繁，请 %(seconds)d 秒后再试。") % {"seconds": seconds}, seconds
+
+
+def throttled(throttle_class: type, request) -> tuple[str, int] | None:
+    """For a view outside DRF: None when the throttle lets the request through, else its message and wait."""
+    throttle = throttle_class()
+    return None if throttle.allow_request(request, None) else throttled_answer(throttle.wait())
 
 
 def throttle_posts(throttle_class: type):
@@ -100,13 +121,11 @@ def throttle_posts(throttle_class: type):
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if request.method == "POST":
-                throttle = throttle_class()
-                if not throttle.allow_request(request, None):
-                    message, wait = throttled_answer(throttle.wait())
-                    response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
-                    response["Retry-After"] = str(wait)
-                    return response
+            if request.method == "POST" and (refused := throttled(throttle_class, request)):
+                message, wait = refused
+                response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+                response["Retry-After"] = str(wait)
+                return response
             return view(request, *args, **kwargs)
 
         return wrapped

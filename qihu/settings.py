@@ -224,6 +224,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "login": env.str("QIHU_THROTTLE_LOGIN", default="20/min"),
         "submit": env.str("QIHU_THROTTLE_SUBMIT", default="60/min"),
+        # Per partner system: a city's 12345 platform forwards a few hundred a day, a batch at most this fast.
+        "partner": env.str("QIHU_THROTTLE_PARTNER", default="600/min"),
     },
 }
 SPECTACULAR_SETTINGS = {

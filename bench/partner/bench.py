@@ -7,7 +7,8 @@ with 4 sync workers and DEBUG off, wrk with 8 connections and 2 threads). Three 
 request, in interleaved rounds so that drift hits all of them:
 
 - API: `POST /api/v1/tickets/` as a company user (token), qihu's own create, the reference; its submit
-  throttle is lifted for the run (`QIHU_THROTTLE_SUBMIT`) and still runs (Redis);
+  throttle is lifted for the run (`QIHU_THROTTLE_SUBMIT`) and still runs (Redis), as is the partners' throttle
+  (`QIHU_THROTTLE_PARTNER`) on the two partner paths;
 - partner: `POST /api/v1/partner/work-orders/`, each request signed (HMAC-SHA256, its own timestamp and
   external id, so none is a replay), the company named by credit code;
 - Open311: `POST /open311/v2/requests.json`, form-encoded with the api_key, the company by attribute.
@@ -30,7 +31,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 os.environ.update({"DJANGO_DEBUG": "false", "QIHU_SECURE_SSL_REDIRECT": "false", "LOG_LEVEL": "WARNING",
-                   "QIHU_THROTTLE_SUBMIT": "1000000/min"})  # fmt: skip
+                   "QIHU_THROTTLE_SUBMIT": "1000000/min", "QIHU_THROTTLE_PARTNER": "1000000/min"})  # fmt: skip
 WORK = Path(tempfile.mkdtemp(prefix="bench-partner-"))
 os.environ["QIHU_VAR_DIR"] = str(WORK / "var")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))

@@ -5,6 +5,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.throttling import PartnerThrottle
+
 from .. import selectors, services
 from ..authentication import PartnerSignatureAuthentication
 from .serializers import MaterialInput, WorkOrderCreateInput, WorkOrderOutput
@@ -12,6 +14,7 @@ from .serializers import MaterialInput, WorkOrderCreateInput, WorkOrderOutput
 
 class PartnerApi(APIView):
     authentication_classes = [PartnerSignatureAuthentication]
+    throttle_classes = [PartnerThrottle]
 
     @property
     def partner(self):

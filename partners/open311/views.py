@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from common.errors import DomainError
+from common.throttling import PartnerThrottle, throttled
 
 from .. import selectors, services
 from ..authentication import key_for_api_key
@@ -32,7 +33,8 @@ def open311(view):
 
 def _partner(request):
     params = request.POST if request.method == "POST" else request.GET
-    return key_for_api_key(params.get("api_key", "")).partner
+    request.auth = key_for_api_key(params.get("api_key", ""))  # where DRF keeps it: the partner throttle reads it
+    return request.auth.partner
 
 
 @require_GET
@@ -55,6 +57,11 @@ def requests_collection(request, fmt: str):
     if request.method == "GET":
         tickets = selectors.open311_requests(partner=partner, **mapping.request_filters(request.GET))
         return respond([mapping.service_request(t) for t in tickets], fmt, root="service_requests", item="request")
+    if refused := throttled(PartnerThrottle, request):
+        message, wait = refused
+        response = errors(fmt, 429, message)
+        response["Retry-After"] = str(wait)
+        return response
     fields = mapping.post_fields(request.POST)
     company = services.company_for(credit_code=fields.pop("credit_code"), name=fields.pop("company_name"))
     ticket, created = services.work_order_create(partner=partner, company=company, **fields)

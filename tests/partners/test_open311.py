@@ -7,10 +7,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from common.throttling import PartnerThrottle
 from partners.services import keys_revoke
 from tickets.models import Source, Status, Ticket
 
 from ..conftest import drive
+from ..security.test_abuse_inputs import fresh_throttles  # noqa: F401 (a fixture: the counters in Redis, deleted)
 
 BASE = "/open311/v2"
 REQUEST_FIELDS = {
@@ -157,3 +159,14 @@ def test_a_nul_character_is_a_4xx_not_a_database_error(world, client, api_key, k
     bad = client.get(f"{BASE}/requests.json", {"api_key": api_key, "service_code": "a\x00b"})
     assert bad.status_code == 400 and bad.json()[0]["code"] == 400
     assert post(client, api_key, world, **{"attribute[external_id]": "a\x00"}).status_code == 400
+
+
+@pytest.mark.usefixtures("fresh_throttles")
+def test_a_partner_filing_too_fast_gets_the_specs_error_array_with_429(world, client, api_key, monkeypatch):
+    monkeypatch.setitem(PartnerThrottle.THROTTLE_RATES, "partner", "1/min")
+    assert post(client, api_key, world).status_code == 201
+    refused = post(client, api_key, world)
+    [error] = refused.json()
+    assert refused.status_code == 429 and error["code"] == 429 and "请求过于频繁" in error["description"]
+    assert int(refused["Retry-After"]) >= 1 and Ticket.objects.count() == 1
+    assert client.get(f"{BASE}/requests.json", {"api_key": api_key}).status_code == 200

@@ -5,6 +5,7 @@ import time
 import pytest
 
 from accounts.roles import Role
+from common.throttling import PartnerThrottle
 from companies.models import Company
 from partners import selectors
 from partners.api.serializers import WorkOrderOutput
@@ -13,6 +14,7 @@ from partners.services import key_issue, keys_revoke
 from tickets.models import Source, Status, Ticket
 
 from ..conftest import drive
+from ..security.test_abuse_inputs import fresh_throttles  # noqa: F401 (a fixture: the counters in Redis, deleted)
 from ..tickets.test_attachments import PDF
 from .conftest import PartnerClient, order
 
@@ -222,3 +224,17 @@ def test_the_key_used_is_the_one_marked_used_whatever_the_ids(world, partner):
     assert PartnerClient(used).post_json(URL, order(world, "A")).status_code == 201
     used.refresh_from_db(), unused.refresh_from_db()
     assert (unused.last_used_at, used.last_used_at is not None) == (None, True)
+
+
+@pytest.mark.usefixtures("fresh_throttles")
+def test_a_partner_is_throttled_on_filing_alone_and_apart_from_other_partners(
+    world, hotline, other_hotline, monkeypatch
+):
+    monkeypatch.setitem(PartnerThrottle.THROTTLE_RATES, "partner", "2/min")
+    codes = [hotline.post_json(URL, order(world, f"RX-{n}")).status_code for n in range(3)]
+    assert codes == [201, 201, 429]
+    refused = hotline.post_json(URL, order(world, "RX-9"))
+    assert refused.json()["code"] == "throttled" and "请求过于频繁" in refused.json()["detail"]
+    assert int(refused["Retry-After"]) >= 1 and Ticket.objects.count() == 2
+    assert hotline.get(f"{URL}RX-0/").status_code == 200  # reading is not throttled
+    assert other_hotline.post_json(URL, order(world)).status_code == 201  # nor is another partner
