@@ -77,6 +77,36 @@ def test_a_ticket_page_runs_the_same_queries_whatever_its_history(
     assert len(response.data["comments"]) == history
 
 
+def test_the_request_form_files_in_constant_queries(world, client, django_assert_num_queries):
+    client.force_login(world.company_user)
+    form = {"title": "用电增容", "description": "请办理变压器增容。", "contact_phone": "13905701234"}
+    client.post("/my/new/", {**form, "form_token": "warm"})
+    # The session; the user with its company and memberships; the ticket, its event (between BEGIN and COMMIT in
+    # production; in the test's transaction, the savepoint and its release that catch a used form token).
+    with django_assert_num_queries(2 + 4):
+        filed = client.post("/my/new/", {**form, "form_token": "t-1"})
+    ticket = Ticket.objects.get(idempotency_key="web-t-1")
+    assert filed.status_code == 302 and filed["Location"] == reverse("web-ticket", args=[ticket.pk])
+    assert ticket.contact_phone == "13905701234" and ticket.events.get().action == "submit"
+    again = client.post("/my/new/", {**form, "form_token": "t-1"})  # the same form sent twice: one ticket
+    assert again["Location"] == filed["Location"] and Ticket.objects.filter(title=form["title"]).count() == 2
+
+
+@pytest.mark.parametrize("history", [0, 6])
+def test_the_ticket_page_runs_the_same_queries_whatever_its_history(
+    history, world, make_ticket, client, django_assert_num_queries
+):
+    ticket = make_ticket(Status.ACCEPTED)
+    for i in range(history):
+        ticket_apply(ticket_id=ticket.pk, action="comment", actor=world.handler, body=f"留言 {i}", public=True)
+    client.force_login(world.handler)
+    client.get(f"/tickets/{ticket.pk}/")
+    # The session; the user with its memberships; the ticket with its rows and lists (as the API's detail).
+    with django_assert_num_queries(3):
+        page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert page.count("留言 ") == 2 * history and 'data-action="reply"' in page  # in the timeline and the comments
+
+
 @pytest.mark.parametrize("action", ["accept", "reply"])
 def test_an_action_runs_the_same_queries_on_any_ticket(action, world, make_ticket):
     source = Status.ASSIGNED if action == "accept" else Status.ACCEPTED
