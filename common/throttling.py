@@ -11,7 +11,6 @@ import time
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache.backends.redis import RedisCache
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from rest_framework.throttling import SimpleRateThrottle
@@ -52,25 +51,38 @@ def client_address(request) -> str:
     return address
 
 
-def _redis_of(cache):
-    """The redis-py client under Django's Redis cache or django-redis's (the Sentinel set-up); None for another
-    backend (the embedded default's file cache)."""
-    if isinstance(cache, RedisCache):
-        return cache._cache.get_client(write=True)
-    client = getattr(cache, "client", None)  # django-redis
-    return client.get_client(write=True) if hasattr(client, "get_client") else None
+# A hit counted in its window, atomically (a script runs alone): the window starts with the key's first hit and
+# ends with the key; the answer is this hit's number and the seconds the window has left.
+_COUNT_IN_WINDOW = """
+redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
+return {redis.call('INCR', KEYS[1]), redis.call('TTL', KEYS[1])}
+"""
+
+
+def _window_script(cache):
+    """`_COUNT_IN_WINDOW` registered with the redis-py client under Django's Redis cache or django-redis's (the
+    Sentinel set-up), kept on the cache (one per thread; a client per call would build its ~170 reply handlers
+    each time); None for another backend (the embedded default's file cache)."""
+    script = getattr(cache, "_qihu_window_script", None)
+    if script is None:
+        # (`cache` may be Django's proxy to this thread's backend: attributes, not isinstance.)
+        if hasattr(getattr(cache, "_cache", None), "get_client"):  # Django's RedisCache
+            client = cache._cache.get_client(write=True)
+        elif hasattr(getattr(cache, "client", None), "get_client"):  # django-redis
+            client = cache.client.get_client(write=True)
+        else:
+            return None
+        script = cache._qihu_window_script = client.register_script(_COUNT_IN_WINDOW)
+    return script
 
 
 def count_in_window(cache, key: str, period: int) -> tuple[int, float]:
     """Count a hit in `key`'s window (started by its first hit, lasting `period` seconds): (this hit's number,
-    seconds left in the window). Atomic, so parallel hits each get their own number. On Redis one round trip
-    (SET NX EX, INCR and TTL in one MULTI/EXEC: the window cannot expire between setting and counting it)."""
-    redis = _redis_of(cache)
-    if redis is not None:
-        name = cache.make_and_validate_key(key)
-        hits, left = (
-            redis.pipeline(transaction=True).set(name, 0, ex=period, nx=True).incr(name).ttl(name).execute()[1:]
-        )
+    seconds left in the window). Atomic, so parallel hits each get their own number; on Redis one round trip (a
+    script: the window cannot expire between starting and counting it)."""
+    script = _window_script(cache)
+    if script is not None:
+        hits, left = script(keys=[cache.make_and_validate_key(key)], args=[period])
         return hits, max(left, 1)
     now = time.time()
     start = cache.get_or_set(f"{key}:start", now, period)  # the first to add it starts the window
