@@ -1,5 +1,6 @@
-"""The action forms of a ticket's page, printed in Python (tickets/web/action_forms.py), are the markup the page's
-template printed for them: every kind of field, chosen values, errors and files to choose again, both languages."""
+"""The parts of a ticket's page printed in Python are the markup the page's template printed for them: the action
+forms (tickets/web/action_forms.py: every kind of field, chosen values, errors and files to choose again) and the
+timeline (the `timeline` tag), in both languages."""
 
 from pathlib import Path
 
@@ -7,9 +8,11 @@ import pytest
 from django.http import QueryDict
 from django.template import Context, Template
 from django.test.html import parse_html
-from django.utils import translation
+from django.utils import timezone, translation
 
 from tickets.api.serializers import ACTION_INPUTS
+from tickets.models import TicketEvent
+from tickets.templatetags.ticket_tags import timeline
 from tickets.transitions import ACTIONS
 from tickets.web.action_forms import action_forms
 from tickets.web.views import Failed, _action_form
@@ -45,3 +48,24 @@ def test_the_forms_are_the_templates(world, language, refused):
         printed = action_forms(actions, ticket_id=42, version=3, csrf_input=CSRF)
         assert parse_html(printed) == parse_html(template_forms(actions, 42, 3))
     assert printed.count("<form") == len(names) and "<b>" not in printed
+
+
+# The timeline's loop in detail.html before it was printed in Python (as it was at commit b23e3be).
+TIMELINE = (
+    '{% load i18n %}{% for e in events %}<li><time>{{ e.created_at|date:"Y-m-d H:i" }}</time> <b>{{ e.label }}</b> '
+    '{{ e.actor.display_name|default:_("平台") }}{% if e.note %}：{{ e.note }}{% endif %}</li>{% endfor %}'
+)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_timeline_is_the_templates(world, language):
+    at = timezone.now().replace(hour=17, minute=5)  # the next day in the site's time zone (UTC+8)
+    events = [
+        TicketEvent(action="submit", actor=world.company_user, note="", created_at=at),
+        TicketEvent(action="dispatch", actor=None, note="<i>派单</i> & 说明", created_at=at),
+        TicketEvent(action="no-such-action", actor=world.handler, note="x", created_at=at),
+    ]
+    with translation.override(language):
+        printed = timeline(events)
+        assert parse_html(printed) == parse_html(Template(TIMELINE).render(Context({"events": events})))
+    assert "<i>" not in printed and "&lt;i&gt;" in printed

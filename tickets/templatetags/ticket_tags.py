@@ -6,6 +6,7 @@ from html import escape
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -66,3 +67,19 @@ def action_forms(context, actions, ticket) -> SafeString:
     html = print_action_forms(actions, ticket_id=ticket.pk, version=ticket.version,
                               csrf_input=CsrfTokenNode().render(context))  # fmt: skip
     return mark_safe(html)  # every value escaped in print_action_forms
+
+
+@register.simple_tag
+def timeline(events) -> SafeString:
+    """A ticket's events as the page's timeline: each one's time (in the site's time zone), its action's label, who
+    took it (the platform for none) and its note. Through the template engine (a date filter, a property, a lazy
+    translation and a filter's translated argument per event) five events cost half a millisecond of CPU."""
+    platform = escape(_("平台"))
+    return mark_safe(  # every value escaped
+        "".join(
+            f"<li><time>{timezone.localtime(e.created_at).strftime('%Y-%m-%d %H:%M')}</time> <b>{escape(e.label)}</b> "
+            f"{escape(e.actor.display_name) if e.actor and e.actor.display_name else platform}"
+            f"{'：' + escape(e.note) if e.note else ''}</li>\n"
+            for e in events
+        )
+    )
