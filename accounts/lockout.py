@@ -18,6 +18,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
@@ -91,6 +92,16 @@ class LockoutModelBackend(ModelBackend):
         if username and is_locked(username):
             raise PermissionDenied(locked_message())
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id):
+        """A session's user, with its company and memberships in the one statement the API's tokens use
+        (`accounts.authentication.read_user`): two round trips fewer on every page and form post."""
+        if connection.vendor != "postgresql":
+            return super().get_user(user_id)
+        from .authentication import read_user  # it reads tickets.access: not at import time
+
+        user = read_user(user_id=user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 @receiver(user_login_failed, dispatch_uid="accounts.lockout.count_failure")

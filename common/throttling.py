@@ -7,12 +7,13 @@ company's request in that time (DESIGN.md §10: a ticket accepted while Redis is
 import ipaddress
 import logging
 import math
+import time
 from functools import wraps
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -50,20 +51,61 @@ def client_address(request) -> str:
     return address
 
 
+# A hit counted in its window, atomically (a script runs alone): the window starts with the key's first hit and
+# ends with the key; the answer is this hit's number and the seconds the window has left.
+_COUNT_IN_WINDOW = """
+redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
+return {redis.call('INCR', KEYS[1]), redis.call('TTL', KEYS[1])}
+"""
+
+
+def _window_script(cache):
+    """`_COUNT_IN_WINDOW` registered with the redis-py client under Django's Redis cache or django-redis's (the
+    Sentinel set-up), kept on the cache (one per thread; a client per call would build its ~170 reply handlers
+    each time); None for another backend (the embedded default's file cache)."""
+    script = getattr(cache, "_qihu_window_script", None)
+    if script is None:
+        # (`cache` may be Django's proxy to this thread's backend: attributes, not isinstance.)
+        if hasattr(getattr(cache, "_cache", None), "get_client"):  # Django's RedisCache
+            client = cache._cache.get_client(write=True)
+        elif hasattr(getattr(cache, "client", None), "get_client"):  # django-redis
+            client = cache.client.get_client(write=True)
+        else:
+            return None
+        script = cache._qihu_window_script = client.register_script(_COUNT_IN_WINDOW)
+    return script
+
+
+def count_in_window(cache, key: str, period: int) -> tuple[int, float]:
+    """Count a hit in `key`'s window (started by its first hit, lasting `period` seconds): (this hit's number,
+    seconds left in the window). Atomic, so parallel hits each get their own number; on Redis one round trip (a
+    script: the window cannot expire between starting and counting it)."""
+    script = _window_script(cache)
+    if script is not None:
+        hits, left = script(keys=[cache.make_and_validate_key(key)], args=[period])
+        return hits, max(left, 1)
+    now = time.time()
+    start = cache.get_or_set(f"{key}:start", now, period)  # the first to add it starts the window
+    counter = f"{key}:{start:.6f}"  # a new window counts from nought, whatever the old counter's expiry
+    cache.add(counter, 0, period)
+    return cache.incr(counter), start + period - now
+
+
 class _WindowCounter(SimpleRateThrottle):
-    """A counter per address and window, not DRF's list of past requests: reading the list, adding to it and
-    writing it back lets parallel guesses all read the same short list and all pass. `add` and `incr` are
-    atomic in Redis (and in the embedded default's file cache, common/filecache.py), so each guess gets its
-    own number. A window starts at an address's first login and lasts the rate's period."""
+    """A counter per client and window (`count_in_window`), not DRF's list of past requests: reading the list,
+    adding to it and writing it back lets parallel requests all read the same short list and all pass, takes two
+    round trips, and carries the whole list both ways on each. A window starts at a client's first request and
+    lasts the rate's period; the client is `ident`."""
+
+    def ident(self, request) -> str:
+        return client_address(request)
 
     def allow_request(self, request, view):
-        key = self.cache_format % {"scope": self.scope, "ident": client_address(request)}
-        now = self.timer()
-        start = self.cache.get_or_set(f"{key}:start", now, self.duration)  # the first to add it starts the window
-        counter = f"{key}:{start:.6f}"  # a new window counts from nought, whatever the old counter's expiry
-        self.cache.add(counter, 0, self.duration)
-        self.remaining = start + self.duration - now
-        return self.cache.incr(counter) <= self.num_requests
+        if self.rate is None:  # as DRF's: no rate, no limit
+            return True
+        key = self.cache_format % {"scope": self.scope, "ident": self.ident(request)}
+        hits, self.remaining = count_in_window(self.cache, key, self.duration)
+        return hits <= self.num_requests
 
     def wait(self):
         return self.remaining
@@ -77,11 +119,15 @@ class LoginThrottle(FailOpenMixin, _WindowCounter):
     scope = "login"
 
 
-class SubmitThrottle(FailOpenMixin, UserRateThrottle):
-    """Per user, on filing requests only (reads are not throttled)."""
+class SubmitThrottle(FailOpenMixin, _WindowCounter):
+    """Per user (per address for no user), on filing requests only (reads are not throttled)."""
 
     scope = "submit"
     methods = ("POST",)  # what it counts; the API schema documents a 429 on these only
+
+    def ident(self, request) -> str:
+        user = getattr(request, "user", None)
+        return str(user.pk) if user is not None and user.is_authenticated else client_address(request)
 
     def allow_request(self, request, view):
         return request.method not in self.methods or super().allow_request(request, view)

@@ -45,7 +45,7 @@ MEMBERSHIP_COLUMNS = ("department_id", "role", "department__chain_id")
 def memberships_sql(user_id_column: str) -> str:
     """SQL for a JSON (jsonb) array of the memberships of the user whose id is in `user_id_column` (quoted, of the
     outer query), each as [department_id, role, chain_id]: read with the token in one query
-    (`accounts.authentication.token_user_sql`), handed to `remember_memberships`. Plain SQL: the ORM's
+    (`accounts.authentication.read_user`), handed to `remember_memberships`. Plain SQL: the ORM's
     ArraySubquery of JSONObject cost more CPU to build and compile (2.3 ms) than a second query (1.5 ms)."""
     from departments.models import Department, Membership
 

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache, lru_cache
 
-from django.db import connection, models
+from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet, Subquery, Value
 
 from accounts.roles import Role
 from common.cache import process_cache
 from common.errors import NotFound
 from common.names import in_language
+from common.rows import Join, Rows
 from common.text import bigrams
-from privacy.crypto import EncryptedCharField
 from sla.policies import Light
 
 from .access import OPEN_ASSIGNMENT, Access, remember_assisting, visible_q
@@ -147,100 +145,12 @@ def _ticket_get_orm(*, access: Access, ticket_id: int, public_only: bool = False
 # replies, evaluations, attachments with theirs, each list as one JSON array of rows) and makes the same model
 # instances and caches (`from_db`, the related caches, `_prefetched_objects_cache`), so the serializer, the page
 # and `roles_for` see what the ORM would have given them (tests/tickets/test_detail_output.py).
-@dataclass(frozen=True)
-class _Join:
-    name: str  # the foreign key on the base model
-    model: type
-
-
-class _Rows:
-    """SELECT of a model's columns and those of its joined foreign keys (LEFT JOIN), and making the instances;
-    or the same rows as one JSON array (`json_array`), for a list read inside another statement."""
-
-    def __init__(self, model, joins: tuple[_Join, ...], where: str, order: str = "", alias: str = "t"):
-        self.model, self.joins = model, joins
-        columns = [f'{alias}."{f.column}"' for f in model._meta.concrete_fields]
-        tables = [f'"{model._meta.db_table}" {alias}']
-        for i, join in enumerate(joins):
-            field, joined = model._meta.get_field(join.name), f"{alias}{i}"
-            columns += [f'{joined}."{f.column}"' for f in join.model._meta.concrete_fields]
-            tables.append(f'LEFT JOIN "{join.model._meta.db_table}" {joined} ON {joined}.id = {alias}."{field.column}"')
-        self.columns, self.tables, self.where, self.order = ", ".join(columns), " ".join(tables), where, order
-        self.sql = f"SELECT {self.columns} FROM {self.tables} WHERE {where} {order}"
-        self.parts = [(model, None)] + [(j.model, model._meta.get_field(j.name)) for j in joins]
-        # JSON has no timestamps: they come as ISO 8601 text (UTC, the session's zone) and are read back here.
-        self.from_json = [_from_json(f) for part, _field in self.parts for f in part._meta.concrete_fields]
-
-    def fetch(self, params: list) -> list:
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
-        return [self.make(row) for row in rows]
-
-    def json_array(self) -> str:
-        """The rows as a scalar subquery: a JSON array (empty: []) of rows, each an array of the columns."""
-        return (
-            f"(SELECT COALESCE(json_agg(json_build_array({self.columns}) {self.order}), '[]') "
-            f"FROM {self.tables} WHERE {self.where})"
-        )
-
-    def make_all_from_json(self, rows: list | str) -> list:
-        if isinstance(rows, str):
-            rows = json.loads(rows)
-        return [
-            self.make([f(v) if f and v is not None else v for f, v in zip(self.from_json, row, strict=True)])
-            for row in rows
-        ]
-
-    def make(self, row):
-        start, instance = 0, None
-        for model, field in self.parts:
-            fields = model._meta.concrete_fields
-            values = list(row[start : start + len(fields)])
-            start += len(fields)
-            for i in _json_columns(model):
-                if isinstance(values[i], str):
-                    values[i] = json.loads(values[i])
-            for i in _encrypted_columns(model):  # the ORM's converter: phone numbers are stored SM4-encrypted
-                values[i] = fields[i].from_db_value(values[i], None, connection)
-            if field is None:
-                instance = model.from_db(connection.alias, None, values)
-            else:
-                field.set_cached_value(
-                    instance, None if values[0] is None else model.from_db(connection.alias, None, values)
-                )
-        return instance
-
-
-def _from_json(field):
-    """How a column's value comes back from JSON (None: as it is)."""
-    if isinstance(field, models.DateTimeField):
-        return datetime.fromisoformat
-    if isinstance(field, models.DateField):
-        return date.fromisoformat
-    if isinstance(field, models.JSONField):
-        return None  # already the object (a JSON value inside the array)
-    if isinstance(field, (models.DecimalField, models.UUIDField, models.BinaryField, models.DurationField)):
-        raise NotImplementedError(f"{field} is not read back from JSON here")
-    return None
-
-
-@cache
-def _encrypted_columns(model) -> list[int]:
-    return [i for i, f in enumerate(model._meta.concrete_fields) if isinstance(f, EncryptedCharField)]
-
-
-@cache
-def _json_columns(model) -> list[int]:
-    return [i for i, f in enumerate(model._meta.concrete_fields) if isinstance(f, models.JSONField)]
-
-
 # The lists of a ticket's page, in the order of the statement's columns after the ticket's.
 _LISTS = ("events", "comments", "assignments", "replies", "evaluations", "attachments")
 
 
 @cache
-def _ticket_statement() -> tuple[str, _Rows, dict[str, _Rows]]:
+def _ticket_statement() -> tuple[str, Rows, dict[str, Rows]]:
     from accounts.models import User
     from companies.models import Company, IndustryChain
     from departments.models import Department
@@ -248,22 +158,22 @@ def _ticket_statement() -> tuple[str, _Rows, dict[str, _Rows]]:
 
     from .models import Evaluation, Reply
 
-    def of_ticket(model, joins=(), public=False, order=None) -> _Rows:
+    def of_ticket(model, joins=(), public=False, order=None) -> Rows:
         where = "x.ticket_id = t.id" + (" AND (x.public OR NOT %s)" if public else "")
-        return _Rows(model, joins, where, order or _ordering(model, "x"), alias="x")
+        return Rows(model, joins, where, order or _ordering(model, "x"), alias="x")
 
     by_time = 'ORDER BY x."created_at", x."id"'
     lists = {
-        "events": of_ticket(TicketEvent, (_Join("actor", User),), public=True, order=by_time),
-        "comments": of_ticket(Comment, (_Join("author", User),), public=True, order=by_time),
-        "assignments": of_ticket(Assignment, (_Join("department", Department),)),
+        "events": of_ticket(TicketEvent, (Join("actor", User),), public=True, order=by_time),
+        "comments": of_ticket(Comment, (Join("author", User),), public=True, order=by_time),
+        "assignments": of_ticket(Assignment, (Join("department", Department),)),
         "replies": of_ticket(Reply),
         "evaluations": of_ticket(Evaluation),
         "attachments": of_ticket(Attachment),
     }
-    joins = (_Join("company", Company), _Join("category", Category), _Join("chain", IndustryChain),
-             _Join("district", Department), _Join("lead_department", Department))  # fmt: skip
-    ticket = _Rows(Ticket, joins, f"t.id = %s AND {_VISIBLE}")
+    joins = (Join("company", Company), Join("category", Category), Join("chain", IndustryChain),
+             Join("district", Department), Join("lead_department", Department))  # fmt: skip
+    ticket = Rows(Ticket, joins, f"t.id = %s AND {_VISIBLE}")
     arrays = ", ".join(lists[name].json_array() for name in _LISTS)
     return f"SELECT {ticket.columns}, {arrays} FROM {ticket.tables} WHERE {ticket.where}", ticket, lists
 
@@ -308,11 +218,11 @@ def _ticket_get_sql(access: Access, ticket_id: int, public_only: bool) -> Ticket
 
 
 @cache
-def _locking_statement() -> tuple[str, _Rows]:
+def _locking_statement() -> tuple[str, Rows]:
     from accounts.models import User
     from departments.models import Department
 
-    rows = _Rows(Ticket, (_Join("lead_department", Department), _Join("submitter", User)), f"t.id = %s AND {_VISIBLE}")
+    rows = Rows(Ticket, (Join("lead_department", Department), Join("submitter", User)), f"t.id = %s AND {_VISIBLE}")
     assisting = (
         f'ARRAY(SELECT a.department_id FROM "{Assignment._meta.db_table}" a '
         "WHERE a.ticket_id = t.id AND a.role = %s AND a.state = ANY(%s))"

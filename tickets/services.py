@@ -100,8 +100,8 @@ def ticket_create(
     `triage_later=False` is for callers that triage the ticket themselves (the demo loader, imports).
     `files` are uploaded attachments, checked before anything is written.
 
-    With an idempotency key, a retry returns the ticket of the first call instead of a second one,
-    also when both calls race (the unique constraint decides, the loser reads the winner's row).
+    With an idempotency key, a retry returns the ticket of the first call instead of a second one, also when
+    both calls race: the unique constraint decides, the later insert fails and reads the first call's row.
     """
     if on_behalf is not None:
         company, filer, role = on_behalf.company, {"filed_by": submitter}, Role.INTAKE
@@ -116,14 +116,10 @@ def ticket_create(
     description = visible_text(description, multiline=True).strip()
     if not title or not description:
         raise DomainError(_("标题和诉求内容不能为空（不可见字符不算内容）。"), code="blank")
-    if idempotency_key:
-        existing = Ticket.objects.filter(**filer, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing, False
     kinds = check_files(files)  # before anything is written
     now = timezone.now()
     try:
-        # A savepoint only to catch the key's race here; a caller's transaction (a partner's work order) takes an
+        # A savepoint only to catch a used key here; a caller's transaction (a partner's work order) takes an
         # error back with everything else, without the two extra statements per ticket.
         with transaction.atomic(savepoint=bool(idempotency_key)):
             ticket = Ticket.objects.create(
@@ -165,9 +161,12 @@ def ticket_create(
             if triage_later:
                 enqueue_on_commit("triage.triage_ticket", ticket.pk)
     except IntegrityError:
-        if not idempotency_key:
+        # A key already used: its first ticket. No look-up before the insert: every first call (nearly all of
+        # them) would pay a round trip for the rare retry, which the unique constraint catches anyway.
+        existing = Ticket.objects.filter(**filer, idempotency_key=idempotency_key).first() if idempotency_key else None
+        if existing is None:
             raise
-        return Ticket.objects.get(**filer, idempotency_key=idempotency_key), False
+        return existing, False
     if supervised:  # read back: the supervision changed it after the create
         return selectors.ticket_get(access=access_for(None), ticket_id=ticket.pk), True
     # What reading it back would give (its event, its attachments, nothing else yet), without reading it back:

@@ -269,6 +269,17 @@ def test_submit_is_throttled_per_user_with_429_and_a_chinese_message(world, fres
     assert api(world.other_company_user).post("/api/v1/tickets/", GOOD, format="json").status_code == 201
 
 
+def test_a_submit_is_counted_in_one_redis_key_that_ends_with_its_window(world, fresh_throttles):
+    """One counter per user and window, counted in one round trip (common/throttling.py): the key holds the count
+    and expires with the window (the rate's period)."""
+    client = api(world.company_user)
+    assert [client.post("/api/v1/tickets/", GOOD, format="json").status_code for _ in range(2)] == [201, 201]
+    redis = cache._cache.get_client()
+    [key] = redis.keys("*throttle_submit_*")
+    assert key.decode().endswith(f"throttle_submit_{world.company_user.pk}")
+    assert int(redis.get(key)) == 2 and 0 < redis.ttl(key) <= 60
+
+
 def test_the_web_login_shares_the_login_throttle(world, fresh_throttles, monkeypatch, client):
     monkeypatch.setitem(LoginThrottle.THROTTLE_RATES, "login", "3/min")
     codes = [client.post("/login/", {"username": "qiye-a", "password": "wrong"}).status_code for _ in range(4)]

@@ -63,7 +63,7 @@ def test_the_workbench_runs_the_same_queries_whatever_the_number_of_rows(
         make_ticket(Status.ASSIGNED)
     client.force_login(world.handler)
     client.get("/workbench/")  # warm the session
-    with django_assert_num_queries(4):  # session, user, memberships, the page of rows (one statement)
+    with django_assert_num_queries(3):  # session, the user with its memberships, the page of rows (one statement)
         response = client.get("/workbench/")
     assert response.status_code == 200
     assert response.content.decode().count('href="/tickets/') == 2 * rows

@@ -5,9 +5,13 @@ through an included template per row, 2 ms through one loop over ready strings, 
 from html import escape
 
 from django import template
+from django.template.defaulttags import CsrfTokenNode
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from ..web.action_forms import action_forms as print_action_forms
 
 register = template.Library()
 
@@ -53,4 +57,29 @@ def _row(row, selectable: bool, choose: str) -> str:
         f'  <td><span class="status s-{escape(row["status"])}">{escape(row["status_label"])}</span></td>\n'
         f"  <td>{light(row['light'])}</td>\n  <td>{escape(row['department'] or '—')}</td>\n"
         f"  <td>{escape(row['due'] or '—')}{waiting}</td>\n</tr>\n"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def action_forms(context, actions, ticket) -> SafeString:
+    """The forms of the actions offered on `ticket` (`tickets.web.action_forms`), each with the CSRF token as
+    `{% csrf_token %}` prints it."""
+    html = print_action_forms(actions, ticket_id=ticket.pk, version=ticket.version,
+                              csrf_input=CsrfTokenNode().render(context))  # fmt: skip
+    return mark_safe(html)  # every value escaped in print_action_forms
+
+
+@register.simple_tag
+def timeline(events) -> SafeString:
+    """A ticket's events as the page's timeline: each one's time (in the site's time zone), its action's label, who
+    took it (the platform for none) and its note. Through the template engine (a date filter, a property, a lazy
+    translation and a filter's translated argument per event) five events cost half a millisecond of CPU."""
+    platform = escape(_("平台"))
+    return mark_safe(  # every value escaped
+        "".join(
+            f"<li><time>{timezone.localtime(e.created_at).strftime('%Y-%m-%d %H:%M')}</time> <b>{escape(e.label)}</b> "
+            f"{escape(e.actor.display_name) if e.actor and e.actor.display_name else platform}"
+            f"{'：' + escape(e.note) if e.note else ''}</li>\n"
+            for e in events
+        )
     )

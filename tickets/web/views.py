@@ -3,6 +3,7 @@
 import dataclasses
 import uuid
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -239,12 +240,19 @@ def workbench_accept(request):
     return redirect(f"{reverse('web-workbench')}?{request.GET.urlencode()}")
 
 
+@cache
+def _input_fields(action_name: str) -> dict:
+    """The fields of an action's input serializer, made once per process (an instance deep-copies every declared
+    field): their labels are lazy, printed in the reader's language; their querysets are read anew (`.all()`)."""
+    return ACTION_INPUTS[action_name]().fields
+
+
 def _action_form(action, initial: dict, roles: frozenset[str], failed: Failed | None) -> dict:
     """What a page needs to render an action's form, read off the API's input serializer (one validation). After a
     refusal (`failed`), the values typed and the errors by their fields."""
     fields = []
     fixed = services.fixed_inputs(action.name, roles)
-    for name, field in ACTION_INPUTS[action.name]().fields.items():
+    for name, field in _input_fields(action.name).items():
         if name == "version" or name in fixed:
             continue
         value = failed.values.getlist(name) if failed else initial.get(name)
@@ -263,11 +271,11 @@ def _action_form(action, initial: dict, roles: frozenset[str], failed: Failed | 
         elif isinstance(field, serializers.ChoiceField):
             spec |= {"kind": "select", "choices": list(field.choices.items())}
         elif isinstance(field, serializers.ManyRelatedField):  # check boxes by kind, in a scrolling box
-            spec |= {"kind": "multiple", "groups": grouped_by_kind(field.child_relation.queryset)}
+            spec |= {"kind": "multiple", "groups": grouped_by_kind(field.child_relation.queryset.all())}
         elif isinstance(field, serializers.SlugRelatedField) and field.queryset.model.__name__ == "Department":
-            spec |= {"kind": "select", "groups": grouped_by_kind(field.queryset)}
+            spec |= {"kind": "select", "groups": grouped_by_kind(field.queryset.all())}
         elif isinstance(field, serializers.SlugRelatedField):
-            spec |= {"kind": "select", "choices": [(o.code, str(o)) for o in field.queryset]}
+            spec |= {"kind": "select", "choices": [(o.code, str(o)) for o in field.queryset.all()]}
         elif isinstance(field, serializers.IntegerField):
             spec["kind"] = "number"
         elif isinstance(field, serializers.CharField) and (field.max_length or 0) > 200:
