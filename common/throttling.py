@@ -119,33 +119,33 @@ class LoginThrottle(FailOpenMixin, _WindowCounter):
     scope = "login"
 
 
-class SubmitThrottle(FailOpenMixin, _WindowCounter):
-    """Per user (per address for no user), on filing requests only (reads are not throttled)."""
+class _PostCounter(_WindowCounter):
+    """Counts what a client files (POST); its reads are not throttled."""
+
+    methods = ("POST",)  # what it counts; the API schema documents a 429 on these only
+
+    def allow_request(self, request, view):
+        return request.method not in self.methods or super().allow_request(request, view)
+
+
+class SubmitThrottle(FailOpenMixin, _PostCounter):
+    """Per user (per address for no user), on filing requests."""
 
     scope = "submit"
-    methods = ("POST",)  # what it counts; the API schema documents a 429 on these only
 
     def ident(self, request) -> str:
         user = getattr(request, "user", None)
         return str(user.pk) if user is not None and user.is_authenticated else client_address(request)
 
-    def allow_request(self, request, view):
-        return request.method not in self.methods or super().allow_request(request, view)
 
-
-class PartnerThrottle(FailOpenMixin, SimpleRateThrottle):
-    """Per partner system (the signed API and Open311), on what it files and adds (POST): a partner's runaway
-    loop cannot flood the departments' queues; its reads are not throttled. Needs the partner's key as
-    `request.auth`."""
+class PartnerThrottle(FailOpenMixin, _PostCounter):
+    """Per partner system (the signed API and Open311), on what it files and adds: a partner's runaway loop cannot
+    flood the departments' queues. Needs the partner's key as `request.auth`."""
 
     scope = "partner"
-    methods = ("POST",)
 
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.partner_id}
-
-    def allow_request(self, request, view):
-        return request.method not in self.methods or super().allow_request(request, view)
+    def ident(self, request) -> str:
+        return str(request.auth.partner_id)
 
 
 def throttled_answer(wait: float | None) -> tuple[str, int]:
