@@ -1,10 +1,10 @@
 """The text model of 问题研判: category from title + description. Pure Python, no database.
 
-Features: TF-IDF over Chinese character uni- and bigrams plus jieba words, of which the FEATURES_KEPT that
-tell the labelled categories apart best (chi-squared on the labelled texts) are kept, each row normalised
-again (cross-validated on the public government messages, docs/triage.md). Classifier: a linear SVM with
-class weights, calibrated (sigmoid, k-fold) so that its probabilities can be compared with a confidence
-threshold.
+Features: TF-IDF over Chinese character uni- and bigrams plus jieba words and word pairs, of which the
+FEATURES_KEPT that tell the labelled categories apart best (chi-squared on the labelled texts) are kept,
+each row normalised again (cross-validated on the public government messages, docs/triage.md).
+Classifier: a linear SVM with class weights, calibrated (sigmoid, k-fold) so that its probabilities can be
+compared with a confidence threshold.
 
 Unlabelled texts of the same kind (tickets nobody categorised) help at training time only: the vocabulary
 and IDF are fitted on labelled and unlabelled texts together (in-domain word weights). Prediction costs the
@@ -60,7 +60,9 @@ def _vectorizers() -> FeatureUnion:
             ("chars", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)),
             (
                 "words",
-                TfidfVectorizer(tokenizer=words, token_pattern=None, lowercase=False, sublinear_tf=True),
+                TfidfVectorizer(
+                    tokenizer=words, token_pattern=None, lowercase=False, sublinear_tf=True, ngram_range=(1, 2)
+                ),
             ),
         ]
     )
@@ -221,10 +223,11 @@ class TextModel:
 
     @cached_property
     def _readable(self) -> tuple[np.ndarray, np.ndarray]:
-        """(is a readable word, its text) per feature: words of two or more characters read better than bigrams."""
+        """(is a readable word, its text) per feature: words of two or more characters, and pairs of words
+        (shown joined), read better than character bigrams."""
         names = [str(n).split("__", 1) for n in self._names]
         mask = np.array([source == "words" and len(name) > 1 for source, name in names], dtype=bool)
-        return mask, np.array([name for _source, name in names], dtype=object)
+        return mask, np.array([name.replace(" ", "") for _source, name in names], dtype=object)
 
     def _weighty_words(self, row, label_index: int, limit: int = 6) -> list[str]:
         """The text's readable words that pushed hardest towards this label."""
