@@ -59,8 +59,8 @@ def train_model() -> TriageModel | None:
     TriageModel.objects.filter(pk__in=list(older)).delete()
     newest_version.clear()
     logger.info(
-        "triage model v%s trained on %d tickets, %d categories; %d unlabelled texts, %d of them pseudo-labelled",
-        version.pk, len(texts), len(model.labels), model.unlabelled, model.pseudo_labelled,
+        "triage model v%s trained on %d tickets, %d categories; %d unlabelled texts",
+        version.pk, len(texts), len(model.labels), model.unlabelled,
     )  # fmt: skip
     return version
 

@@ -1,13 +1,13 @@
 """The text model of 问题研判: category from title + description. Pure Python, no database.
 
-Features: TF-IDF over Chinese character uni- and bigrams plus jieba words (the union cross-validated
-best on the public government messages, docs/triage.md). Classifier: a linear SVM with class weights,
-calibrated (sigmoid, k-fold) so that its probabilities can be compared with a confidence threshold.
+Features: TF-IDF over Chinese character uni- and bigrams plus jieba words and word pairs, of which the
+FEATURES_KEPT that tell the labelled categories apart best (chi-squared on the labelled texts) are kept,
+each row normalised again (cross-validated on the public government messages, docs/triage.md).
+Classifier: a linear SVM with class weights, calibrated (sigmoid, k-fold) so that its probabilities can be
+compared with a confidence threshold.
 
-Unlabelled texts of the same kind (tickets nobody categorised) help twice, and only at training time:
-the vocabulary and IDF are fitted on labelled and unlabelled texts together (in-domain word weights), and
-the unlabelled texts the first model is sure about (calibrated probability ≥ PSEUDO_CONFIDENCE) join the
-training set with their predicted label at a lower weight (self-training, one round). Prediction costs the
+Unlabelled texts of the same kind (tickets nobody categorised) help at training time only: the vocabulary
+and IDF are fitted on labelled and unlabelled texts together (in-domain word weights). Prediction costs the
 same as without them. Training is deterministic: same texts and labels → same model, same predictions.
 """
 
@@ -27,17 +27,18 @@ from scipy import sparse
 from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_selection import SelectKBest, chi2
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion
-from sklearn.preprocessing import normalize
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import Normalizer, normalize
 from sklearn.svm import LinearSVC
 
 jieba.setLogLevel(logging.WARNING)
+logger = logging.getLogger(__name__)
 _SPACE = re.compile(r"\s+")
 MAX_NEIGHBOURS = 20_000  # past tickets kept for "similar tickets" explanations
 MAX_UNLABELLED = 20_000  # unlabelled texts used in training (the most recent)
-PSEUDO_CONFIDENCE = 0.8  # an unlabelled text joins training when the first model is at least this sure
-PSEUDO_WEIGHT = 0.3  # … counting this much of a labelled example (both cross-validated, docs/triage.md)
+FEATURES_KEPT = 5_000  # the most discriminative features kept (cross-validated, docs/triage.md)
 
 
 def text_of(title: str, description: str) -> str:
@@ -53,13 +54,15 @@ def words(text: str) -> list[str]:
 _WORDY = re.compile(r"[^\W_]")  # a letter or a digit, in any script
 
 
-def _features() -> FeatureUnion:
+def _vectorizers() -> FeatureUnion:
     return FeatureUnion(
         [
             ("chars", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)),
             (
                 "words",
-                TfidfVectorizer(tokenizer=words, token_pattern=None, lowercase=False, sublinear_tf=True),
+                TfidfVectorizer(
+                    tokenizer=words, token_pattern=None, lowercase=False, sublinear_tf=True, ngram_range=(1, 2)
+                ),
             ),
         ]
     )
@@ -77,24 +80,19 @@ def _calibrated_svm(folds: int) -> CalibratedClassifierCV:
     return CalibratedClassifierCV(svm, cv=folds, method="sigmoid")
 
 
+def _features(texts: Sequence[str], labels: Sequence[str], unlabelled: Sequence[str]) -> Pipeline:
+    """TF-IDF fitted on all the texts, then the features that best tell the labels apart, rows normalised
+    again: with a few hundred labelled texts, the hundreds of thousands of rare n-grams are mostly noise."""
+    vectorizers = _vectorizers().fit(list(texts) + list(unlabelled))  # vocabulary and IDF of all the texts
+    weights = vectorizers.transform(texts)
+    select = SelectKBest(chi2, k=min(FEATURES_KEPT, weights.shape[1])).fit(weights, labels)
+    normaliser = Normalizer().fit(select.transform(weights))
+    return Pipeline([("tfidf", vectorizers), ("select", select), ("normalise", normaliser)])
+
+
 def comparable(text: str) -> str:
     """A text with its white space removed: what makes two texts the same one."""
     return _SPACE.sub("", text)
-
-
-def _self_train(classifier, matrix, labels: Sequence[str], unlabelled_matrix):
-    """One round of self-training: refit on the labelled rows plus the unlabelled rows the classifier is
-    sure about, labelled with its prediction and weighted PSEUDO_WEIGHT (the same folds and class weights)."""
-    probabilities = classifier.predict_proba(unlabelled_matrix)
-    sure = np.flatnonzero(probabilities.max(axis=1) >= PSEUDO_CONFIDENCE)
-    if not len(sure):
-        return classifier, 0
-    pseudo = classifier.classes_[probabilities[sure].argmax(axis=1)]
-    rows = sparse.vstack([matrix, unlabelled_matrix[sure]], format="csr")
-    targets = np.concatenate([np.asarray(labels, dtype=object), pseudo.astype(object)])
-    weights = np.concatenate([np.ones(matrix.shape[0]), np.full(len(sure), PSEUDO_WEIGHT)])
-    refit = _calibrated_svm(classifier.cv).fit(rows, targets, sample_weight=weights)
-    return refit, len(sure)
 
 
 @dataclass
@@ -109,7 +107,7 @@ class Prediction:
 class TextModel:
     """A trained model: `predict` explains itself with weighty words and similar past tickets."""
 
-    def __init__(self, features: FeatureUnion, classifier, keys: Sequence[str], matrix):
+    def __init__(self, features: Pipeline, classifier, keys: Sequence[str], matrix):
         self.features = features
         self.classifier = classifier
         self.labels: list[str] = [str(c) for c in classifier.classes_]
@@ -119,7 +117,6 @@ class TextModel:
         self._coef = self._coefficients()
         self._folds = self._calibration_folds()
         self.unlabelled = 0  # unlabelled texts seen in training
-        self.pseudo_labelled = 0  # … of which joined training with a predicted label
 
     @classmethod
     def train(
@@ -135,17 +132,14 @@ class TextModel:
             raise ValueError("training needs at least two different categories")
         known = {comparable(t) for t in texts}
         unlabelled = list(dict.fromkeys(t for t in unlabelled if comparable(t) not in known))[-MAX_UNLABELLED:]
-        features = _features().fit(list(texts) + unlabelled)  # vocabulary and IDF of all the texts
+        features = _features(texts, labels, unlabelled)
         matrix = features.transform(texts)
         smallest = min(np.unique(np.asarray(labels), return_counts=True)[1])
         classifier = _classifier(int(smallest)).fit(matrix, labels)
-        pseudo = 0
-        if unlabelled and isinstance(classifier, CalibratedClassifierCV):
-            classifier, pseudo = _self_train(classifier, matrix, labels, features.transform(unlabelled))
         keys = list(keys) if keys is not None else [str(i) for i in range(len(texts))]
         keep = slice(max(0, len(keys) - MAX_NEIGHBOURS), None)  # the most recent ones
         model = cls(features, classifier, keys[keep], normalize(matrix[keep]))
-        model.unlabelled, model.pseudo_labelled = len(unlabelled), pseudo
+        model.unlabelled = len(unlabelled)
         return model
 
     def _coefficients(self) -> np.ndarray:
@@ -192,9 +186,11 @@ class TextModel:
         return total / len(self._folds)
 
     def transform(self, texts: Sequence[str]):
-        """The feature union's transform without its parallel-job machinery (a third of the cost per ticket)."""
-        parts = [vectorizer.transform(texts) for _name, vectorizer in self.features.transformer_list]
-        return sparse.hstack(parts, format="csr")
+        """The features' transform without the feature union's parallel-job machinery (a third of the cost
+        per ticket)."""
+        vectorizers, select = self.features["tfidf"], self.features["select"]
+        parts = [vectorizer.transform(texts) for _name, vectorizer in vectorizers.transformer_list]
+        return normalize(select.transform(sparse.hstack(parts, format="csr")))
 
     def predict_many(self, texts: Sequence[str], *, explain: bool = True) -> list[Prediction]:
         """Predictions for many texts at once: one transform and one neighbour search for the whole batch."""
@@ -227,10 +223,11 @@ class TextModel:
 
     @cached_property
     def _readable(self) -> tuple[np.ndarray, np.ndarray]:
-        """(is a readable word, its text) per feature: words of two or more characters read better than bigrams."""
+        """(is a readable word, its text) per feature: words of two or more characters, and pairs of words
+        (shown joined), read better than character bigrams."""
         names = [str(n).split("__", 1) for n in self._names]
         mask = np.array([source == "words" and len(name) > 1 for source, name in names], dtype=bool)
-        return mask, np.array([name for _source, name in names], dtype=object)
+        return mask, np.array([name.replace(" ", "") for _source, name in names], dtype=object)
 
     def _weighty_words(self, row, label_index: int, limit: int = 6) -> list[str]:
         """The text's readable words that pushed hardest towards this label."""
@@ -247,5 +244,11 @@ class TextModel:
         return buffer.getvalue()
 
     @staticmethod
-    def loads(blob: bytes) -> TextModel:
-        return joblib.load(io.BytesIO(blob))
+    def loads(blob: bytes) -> TextModel | None:
+        """The stored model, or None for one stored in an older format (features without their selection):
+        triage then falls back to the keywords until `train_triage` (or the nightly run) trains anew."""
+        model = joblib.load(io.BytesIO(blob))
+        if not isinstance(model.features, Pipeline):
+            logger.warning("stored triage model is of an older format: retrain it (manage.py train_triage)")
+            return None
+        return model

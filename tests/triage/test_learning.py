@@ -13,7 +13,7 @@ from django.utils import timezone
 from tickets.models import CategorySource, Status, Ticket, TicketEvent
 from tickets.services import ticket_apply
 from triage.engine import KEPT_VERSIONS, current_model, train_model
-from triage.model import TextModel
+from triage.model import FEATURES_KEPT, TextModel
 from triage.models import Category, RoutingRule, TriageModel
 from triage.services import refresh_pending_suggestions, ticket_triage
 
@@ -177,7 +177,7 @@ def test_fast_features_and_probabilities_equal_sklearns():
     np.testing.assert_allclose(two.predict_proba(probe), two.classifier.predict_proba(probe), atol=1e-12)
 
 
-def test_unlabelled_texts_widen_the_vocabulary_and_the_sure_ones_join_training():
+def test_unlabelled_texts_widen_the_vocabulary_and_labelled_ones_choose_the_features_kept():
     from triage.history import labelled_examples
 
     _keys, texts, labels = labelled_examples(DATA)
@@ -185,14 +185,16 @@ def test_unlabelled_texts_widen_the_vocabulary_and_the_sure_ones_join_training()
     plain = TextModel.train(labelled, labels[:200])
     model = TextModel.train(labelled, labels[:200], unlabelled=[*hidden, labelled[0], " " + labelled[1]])
     assert model.unlabelled == len(hidden)  # texts equal to a labelled one (white space aside) are left out
-    assert 0 < model.pseudo_labelled < len(hidden)  # only those the first model was sure about
-    new = set(model.features.get_feature_names_out()) - set(plain.features.get_feature_names_out())
-    assert new  # words only the unlabelled texts have are in the vocabulary…
-    weighed = [n for n in new if np.abs(model._coef[:, list(model._names).index(n)]).max() > 0]
-    assert weighed  # …and some of them weigh for a category, learned from the pseudo-labelled texts
+    vocabulary = set(model.features["tfidf"].get_feature_names_out())
+    new = vocabulary - set(plain.features["tfidf"].get_feature_names_out())
+    assert new  # words only the unlabelled texts have are in the vocabulary (their IDF weighs the others)…
+    kept = set(model._names)
+    assert len(kept) == FEATURES_KEPT < len(vocabulary)
+    assert not kept & new  # …but the features kept are those that tell the labelled texts' categories apart
+    assert {"words__学校", "words__社保", "words__污染", "words__医院"} <= kept
     matrix = model.transform(hidden)  # the same numpy probabilities as sklearn's
     np.testing.assert_allclose(model.predict_proba(matrix), model.classifier.predict_proba(matrix), atol=1e-12)
-    assert all(p.evidence[p.label] is not None for p in model.predict_many(hidden[:5]))
+    assert all(p.evidence[p.label] for p in model.predict_many(hidden[:5]))
     again = TextModel.train(labelled, labels[:200], unlabelled=hidden)
     assert [p.ranked for p in again.predict_many(hidden[:5])] == [p.ranked for p in model.predict_many(hidden[:5])]
 
@@ -207,7 +209,7 @@ def test_training_uses_the_texts_of_tickets_nobody_categorised(world, settled, m
     train_model()
     _version, model = current_model()
     assert model.unlabelled == len(texts)
-    assert "chars__专线" in set(model.features.get_feature_names_out())  # only the unlabelled ticket has it
+    assert "chars__专线" in set(model.features["tfidf"].get_feature_names_out())  # only the unlabelled ticket has it
 
 
 def test_pending_tickets_get_fresh_suggestions_after_retraining(world, settled, make_ticket):
@@ -218,3 +220,11 @@ def test_pending_tickets_get_fresh_suggestions_after_retraining(world, settled, 
     waiting.refresh_from_db()
     assert waiting.triage_suggestions["routes"][0]["category"] == "energy"
     assert waiting.events.count() == 2  # advice, not a state change
+
+
+def test_a_model_stored_in_the_older_format_is_not_used(caplog):
+    texts = [t + d for t, d in ENERGY + LAND]
+    model = TextModel.train(texts, ["energy"] * 3 + ["land"] * 3)
+    model.features = model.features["tfidf"]  # as stored before the feature selection: a bare feature union
+    assert TextModel.loads(model.dumps()) is None
+    assert "retrain" in caplog.text
