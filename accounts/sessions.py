@@ -1,4 +1,4 @@
-"""Django's database sessions, each page's session read by one statement written once per process (DESIGN.md §11).
+"""Django's database sessions, each page's session read by one plain statement, not an ORM query (DESIGN.md §11).
 
 Building and compiling the ORM's `Session.objects.get(session_key=…, expire_date__gt=now)` cost about 0.25 ms of
 CPU on every page and form post, more than running it; the row, the expiry rule and everything else (saving,

@@ -7,7 +7,7 @@ tests/security/test_fuzz_api.py) must also know the others, all JSON:
 - 404: the object does not exist or the caller may not see it (also a stale list cursor);
 - 409: the action is not allowed in the ticket's state, or the caller's `version` is stale;
 - 413: the body is too large or has too many fields (common/middleware.py, common/api.py);
-- 429: throttled (login, submit); 503: the database is unavailable (`Retry-After` header).
+- 429: throttled (login, submit, a partner's filings); 503: the database is unavailable (`Retry-After` header).
 """
 
 from rest_framework.settings import api_settings

@@ -497,7 +497,7 @@ if env.bool("QIHU_HTTPS", default=not DEBUG):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-SESSION_ENGINE = "accounts.sessions"  # Django's database sessions, read by a statement written once
+SESSION_ENGINE = "accounts.sessions"  # Django's database sessions, read by one plain statement
 SESSION_COOKIE_HTTPONLY = True
 # The cookie goes with the session's absolute lifetime (accounts/middleware.py ends the session itself).
 SESSION_COOKIE_AGE = int(QIHU["SESSION_MAX"].total_seconds())

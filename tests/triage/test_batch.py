@@ -20,7 +20,7 @@ def file_many(make_ticket, world, texts):
 
 
 def test_a_batch_decides_what_one_ticket_at_a_time_would(world, settled, make_ticket, settings):
-    # The toy model is 0.89 sure of the clear tickets and about 0.65 of the unclear one: some of each path.
+    # The toy model is 0.89 sure of the clear tickets and about 0.7 of the unclear one: some of each path.
     settings.QIHU = {**settings.QIHU, "TRIAGE_CONFIDENCE": 0.75}
     train_model()
     tickets = file_many(make_ticket, world, (ENERGY + LAND + [UNCLEAR]) * 2)
