@@ -67,9 +67,14 @@ def insert_with(obj, child, *, link: str) -> None:
             child.save(force_insert=True, using=connection.alias)
         return
     fields, child_fields = _insert_with_fields(type(obj), type(child), link)
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     setattr(child, link, obj)  # as save() would: the object cached on the child
-    values += [f.get_db_prep_save(f.pre_save(child, True), connection) for f in child_fields]
+    # None is NULL for every field (Django's own and ours): its database value is not asked for (most of a new
+    # ticket's columns are empty).
+    values = [
+        None if (value := f.pre_save(row, True)) is None else f.get_db_prep_save(value, connection)
+        for row, row_fields in ((obj, fields), (child, child_fields))
+        for f in row_fields
+    ]
     nulls = tuple(value is None for value in values)
     sql = _insert_with_sql(type(obj), type(child), link, connection.alias, nulls)
     with connection.cursor() as cursor:
