@@ -3,7 +3,10 @@ import os
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
 
+from common import broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qihu.settings")
+broker.install()  # Redis publishing through one client per channel (common/broker.py)
 
 app = Celery("qihu")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -11,6 +11,7 @@ Every action goes the same way (STYLE.md, "State transitions"):
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import json
@@ -26,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
-from common.db import update_many
+from common.db import insert_with, update_many
 from common.dispatch import enqueue_on_commit
 from common.errors import DomainError, InvalidState, NotPermitted
 from common.text import visible_text
@@ -118,41 +119,40 @@ def ticket_create(
         raise DomainError(_("标题和诉求内容不能为空（不可见字符不算内容）。"), code="blank")
     kinds = check_files(files)  # before anything is written
     now = timezone.now()
+    ticket = Ticket(
+        **filer,
+        company=company,
+        title=title,
+        description=description,
+        category=category,
+        contact_name=contact_name or company.contact_name,
+        contact_phone=contact_phone or company.contact_phone,
+        district_id=company.district_id,
+        idempotency_key=idempotency_key or None,
+        source=source,
+        created_at=now,
+        updated_at=now,
+        **_intake_fields(on_behalf),
+    )
+    attachments = attachment_rows(files, ticket=ticket, uploaded_by=submitter, kinds=kinds)
+    data = {"files": [a.original_name for a in attachments]} if attachments else {}
+    note = ""
+    if on_behalf is not None:
+        data |= {"on_behalf_of": company.name, "channel": source, "intake_department": on_behalf.department.code}
+        note = _("代%(company)s录入（%(channel)s）") % {"company": company.name, "channel": Source(source).label}
+    event = _event(ticket, ACTIONS["submit"], actor=submitter, role=role, before="", now=now, note=note, data=data)
+    # The ticket and its submit event are one statement, atomic on its own (common.db.insert_with): a transaction
+    # only when more is written with them (attachments, the supervision), and a savepoint only to catch a used key
+    # inside a caller's transaction (a partner's work order takes an error back with everything else).
+    if attachments or supervised or connection.in_atomic_block:
+        block = transaction.atomic(savepoint=bool(idempotency_key))
+    else:
+        block = contextlib.nullcontext()  # autocommit: the statement commits; on_commit work runs right after it
     try:
-        # A savepoint only to catch a used key here; a caller's transaction (a partner's work order) takes an
-        # error back with everything else, without the two extra statements per ticket.
-        with transaction.atomic(savepoint=bool(idempotency_key)):
-            ticket = Ticket.objects.create(
-                **filer,
-                company=company,
-                title=title,
-                description=description,
-                category=category,
-                contact_name=contact_name or company.contact_name,
-                contact_phone=contact_phone or company.contact_phone,
-                district_id=company.district_id,
-                idempotency_key=idempotency_key or None,
-                source=source,
-                created_at=now,
-                updated_at=now,
-                **_intake_fields(on_behalf),
-            )
-            attachments = Attachment.objects.bulk_create(
-                attachment_rows(files, ticket=ticket, uploaded_by=submitter, kinds=kinds)
-            )
-            data = {"files": [a.original_name for a in attachments]} if attachments else {}
-            note = ""
-            if on_behalf is not None:
-                data |= {
-                    "on_behalf_of": company.name,
-                    "channel": source,
-                    "intake_department": on_behalf.department.code,
-                }
-                note = _("代%(company)s录入（%(channel)s）") % {
-                    "company": company.name, "channel": Source(source).label,
-                }  # fmt: skip
-            event = _record(ticket, ACTIONS["submit"], actor=submitter, role=role, before="", now=now, note=note,
-                            data=data)  # fmt: skip
+        with block:
+            insert_with(ticket, event, link="ticket")
+            notify.events([event])
+            Attachment.objects.bulk_create(attachments)  # their files stored now, after the checks
             if supervised:
                 ticket_apply(
                     ticket_id=ticket.pk, action="supervise", level=Supervision.NORMAL,

@@ -125,6 +125,16 @@ def line(method: str, path: str, body: str = "") -> str:
     return f"{method}\t{path}\t{body}"
 
 
+def reference_create(company_id: int) -> dict:
+    """The reference's create body (`{n}`: unique per request), a submit's row as the bare model has it."""
+    now = timezone.now().isoformat()
+    return {
+        "title": "基准测试：厂区外道路积水 {n}", "status": "pending_dispatch", "request_type": "help",
+        "priority": "normal", "difficulty": "normal", "level": "normal", "supervision_level": "none",
+        "company_id": company_id, "created_at": now, "updated_at": now,
+    }  # fmt: skip
+
+
 # -- data ----------------------------------------------------------------------------------------------------
 def history(ticket_ids: list[int], actor_id: int) -> None:
     """What an accepted ticket's page shows: five events (submit, triage, dispatch, accept, a comment's) and a
@@ -312,12 +322,7 @@ def main() -> None:
         "contact_phone": "13905701234",
     }
     submit_body = json.dumps({"title": "基准测试：厂区外道路积水 {n}", **text}, ensure_ascii=False)
-    now = timezone.now().isoformat()
-    ref_create = json.dumps({
-        "title": "基准测试：厂区外道路积水 {n}", "status": "pending_dispatch", "request_type": "help",
-        "priority": "normal", "difficulty": "normal", "level": "normal", "supervision_level": "none",
-        "company_id": company_user.company_id, "created_at": now, "updated_at": now,
-    }, ensure_ascii=False)  # fmt: skip
+    ref_create = json.dumps(reference_create(company_user.company_id), ensure_ascii=False)
     form = urlencode({"title": "基准测试：网页表单 {n}", **text, "form_token": "bench-{n}"}).replace("%7Bn%7D", "{n}")
 
     call_command("collectstatic", interactive=False, verbosity=0)  # the pages need the manifest, DEBUG off

@@ -1,6 +1,6 @@
 """In-process timing of submit (API), submit (web form) and the ticket page, for iteration between benchmarks.
 
-    scripts/with-services .venv/bin/python bench/ticket/inprocess.py [api] [form] [page]
+    scripts/with-services .venv/bin/python bench/ticket/inprocess.py [api] [form] [page] [ref]
 
 Loads a small database with the benchmark's loader (BENCH_TICKETS, 3,000 by default; the same people, the same
 200 tickets with a history for the page), then for each path, through Django's test client with DEBUG off (the
@@ -9,14 +9,22 @@ the SQL statements of one request, then wall and CPU time of this process per re
 PROFILE=1 adds cProfile's top functions (SORT: cumulative or tottime; TOP: how many). CPU time is this process's
 only (not PostgreSQL's or Redis's): the figure the server's workers spend, steadier than wall time on a shared
 machine.
+
+`ref` (run whenever a submit is): the reference app's create timed the same way in its own process
+(`bench/queue/reference/tool.py time-create`, its own settings, the same database and rows), and each submit's CPU
+time as a ratio to it (reference CPU / qihu CPU: what the benchmark's throughput ratio tends to on a CPU-bound
+machine, before PostgreSQL's and Redis's share).
 """
 
 import cProfile
 import io
+import json
 import os
 import pstats
+import subprocess
 import sys
 import time
+from urllib.parse import urlencode
 
 os.environ.setdefault("BENCH_TICKETS", "3000")
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -30,6 +38,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
+from bench.queue.bench import HERE, PY, copy_to_reference
 from tickets.models import Status, Ticket
 
 N = int(os.environ.get("N", "200"))
@@ -57,6 +66,11 @@ def main() -> None:
     form.force_login(company_user)
     page.force_login(handler)
     sent = [0]
+    names = [a for a in sys.argv[1:] if a in {"api", "form", "page", "ref"}] or ["api", "form", "page"]
+    reference = None
+    if "ref" in names or {"api", "form"} & set(names):
+        reference = time_reference(company_user.company_id)
+        print(f"reference create: CPU {reference:.2f} ms per request (the lower of two runs of {N})")
 
     def submit_api():
         response = api.post("/api/v1/tickets/", BODY, content_type="application/json")
@@ -64,7 +78,9 @@ def main() -> None:
 
     def submit_form():
         sent[0] += 1
-        response = form.post("/my/new/", {**BODY, "form_token": f"t{sent[0]}"})
+        # url-encoded, as the benchmark's wrk posts it (the test client's default is multipart)
+        body = urlencode({**BODY, "form_token": f"t{sent[0]}"})
+        response = form.post("/my/new/", body, content_type="application/x-www-form-urlencoded")
         assert response.status_code == 302, response.content[:300]
         form.cookies.pop("messages", None)  # as the benchmark's wrk: the redirect is not followed
 
@@ -73,7 +89,7 @@ def main() -> None:
         assert page.get(f"/tickets/{ids[sent[0] % len(ids)]}/").status_code == 200
 
     paths = {"api": submit_api, "form": submit_form, "page": ticket_page}
-    for name in [a for a in sys.argv[1:] if a in paths] or list(paths):
+    for name in [n for n in names if n in paths]:
         run = paths[name]
         for _ in range(3):
             run()
@@ -86,8 +102,10 @@ def main() -> None:
             wall, cpu = time.perf_counter(), time.process_time()
             for _ in range(N):
                 run()
+            cpu = (time.process_time() - cpu) / N * 1000
+            ratio = f", reference / this {reference / cpu:.2f}" if reference and name != "page" else ""
             print(f"  wall {(time.perf_counter() - wall) / N * 1000:.2f} ms, "
-                  f"CPU {(time.process_time() - cpu) / N * 1000:.2f} ms per request ({N})")  # fmt: skip
+                  f"CPU {cpu:.2f} ms per request ({N}){ratio}")  # fmt: skip
         if os.environ.get("PROFILE"):
             profiler = cProfile.Profile()
             profiler.enable()
@@ -98,6 +116,23 @@ def main() -> None:
             stats = pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("SORT", "cumulative"))
             stats.print_stats(int(os.environ.get("TOP", "40")))
             print(out.getvalue())
+
+
+def time_reference(company_id: int) -> float:
+    """The reference's CPU ms per create, in its own process over the same rows (the lower of its two runs)."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE SCHEMA IF NOT EXISTS ref")
+        cursor.execute("SELECT to_regclass('ref.reference_ticket') IS NOT NULL")
+        prepared = cursor.fetchone()[0]
+    tool = str(HERE / "reference" / "tool.py")
+    subprocess.run([PY, tool, "prepare"], capture_output=True, text=True, check=True)
+    if not prepared:
+        copy_to_reference()
+    body = json.dumps(bench.reference_create(company_id), ensure_ascii=False)
+    timed = subprocess.run([PY, tool, "time-create", str(N), body], capture_output=True, text=True)
+    if timed.returncode:
+        raise SystemExit(f"the reference's timing failed:\n{timed.stderr}")
+    return min(run["cpu"] for run in json.loads(timed.stdout))
 
 
 if __name__ == "__main__":

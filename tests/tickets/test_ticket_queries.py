@@ -1,10 +1,12 @@
 """One ticket's paths run a constant number of SQL statements (DESIGN.md §11, issue 16), and the answer to a
 submit, built from the new ticket in memory, is what reading it back gives."""
 
+import os
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+import redis
+from django.db import IntegrityError, connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,7 +16,8 @@ from django.utils.timezone import localtime
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tickets.models import Status, Ticket
+from common.db import insert_with
+from tickets.models import Status, Ticket, TicketEvent
 from tickets.services import ticket_apply
 from tickets.web import views
 from tickets.web.rows import ListRows
@@ -35,10 +38,10 @@ def token_client(user) -> APIClient:
 def test_the_answer_to_a_submit_is_the_ticket_as_read_back(world, django_assert_num_queries):
     client = token_client(world.company_user)
     client.post("/api/v1/tickets/", BODY, format="json")  # the codes and names: read once a minute
-    # The token with its user, the user's company and memberships; the ticket, its event (in production between
-    # BEGIN and COMMIT; in the test's transaction, no savepoint: ticket_create takes one only to catch a used
-    # idempotency key); nothing read back.
-    with django_assert_num_queries(3):
+    # The token with its user, the user's company and memberships; the ticket with its event, one statement (in
+    # the test's transaction, no savepoint: ticket_create takes one only to catch a used idempotency key);
+    # nothing read back.
+    with django_assert_num_queries(2):
         created = client.post("/api/v1/tickets/", BODY, format="json")
     assert created.status_code == 201
     assert {"id", "number", "status"} <= set(created.data)  # DESIGN.md §8
@@ -51,14 +54,50 @@ def test_the_answer_to_a_submit_is_the_ticket_as_read_back(world, django_assert_
 def test_a_replayed_submit_reads_the_first_ticket_back(world, django_assert_num_queries):
     client = token_client(world.company_user)
     client.post("/api/v1/tickets/", BODY, format="json")
-    # No look-up of the key before the insert: the savepoint (in the test's transaction; BEGIN in production), the
-    # ticket, its event, the release; the unique constraint refuses a used key.
-    with django_assert_num_queries(1 + 4):
+    # No look-up of the key before the insert: the savepoint (in the test's transaction; none in production), the
+    # ticket with its event, the release; the unique constraint refuses a used key.
+    with django_assert_num_queries(1 + 3):
         first = client.post("/api/v1/tickets/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     again = client.post("/api/v1/tickets/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert (first.status_code, again.status_code) == (201, 201)
     assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
     assert Ticket.objects.filter(idempotency_key="k-1").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_autocommit_a_submit_is_one_statement_and_its_triage_follows_the_commit(world):
+    """As in production (no test transaction around it): the token, then the ticket and its submit event in one
+    statement, atomic on its own (no BEGIN, no COMMIT); the triage task is published once that has committed."""
+    broker = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
+    client = token_client(world.company_user)
+    client.post("/api/v1/tickets/", BODY, format="json")
+    broker.delete("celery")
+    with CaptureQueriesContext(connection) as queries:
+        created = client.post("/api/v1/tickets/", BODY, format="json")
+    assert created.status_code == 201
+    assert [q["sql"].split(None, 1)[0] for q in queries] == ["SELECT", "WITH"]
+    assert broker.llen("celery") == 1
+    ticket = Ticket.objects.get(pk=created.data["id"])
+    assert ticket.contact_phone == BODY["contact_phone"]
+    assert [(e.action, e.actor_id, e.to_status) for e in ticket.events.all()] == [
+        ("submit", world.company_user.pk, Status.SUBMITTED)
+    ]
+    with CaptureQueriesContext(connection) as queries:  # a key: no savepoint either, the constraint decides
+        first = client.post("/api/v1/tickets/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert [q["sql"].split(None, 1)[0] for q in queries] == ["SELECT", "WITH"]
+    again = client.post("/api/v1/tickets/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert Ticket.objects.filter(idempotency_key="k-2").count() == 1 and broker.llen("celery") == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_ticket_and_its_event_stand_or_fall_together(world):
+    """One statement: an event that cannot be written (here: an actor that does not exist) leaves no ticket."""
+    ticket = Ticket(company=world.company, submitter=world.company_user, title="标题", description="内容")
+    event = TicketEvent(ticket=ticket, action="submit", actor_id=10**9, actor_role="company", to_status="submitted")
+    with pytest.raises(IntegrityError):
+        insert_with(ticket, event, link="ticket")
+    assert not Ticket.objects.filter(title="标题").exists()
 
 
 @pytest.mark.parametrize("history", [0, 6])
@@ -81,9 +120,9 @@ def test_the_request_form_files_in_constant_queries(world, client, django_assert
     client.force_login(world.company_user)
     form = {"title": "用电增容", "description": "请办理变压器增容。", "contact_phone": "13905701234"}
     client.post("/my/new/", {**form, "form_token": "warm"})
-    # The session; the user with its company and memberships; the ticket, its event (between BEGIN and COMMIT in
-    # production; in the test's transaction, the savepoint and its release that catch a used form token).
-    with django_assert_num_queries(2 + 4):
+    # The session; the user with its company and memberships; the ticket with its event, one statement (in the
+    # test's transaction, between the savepoint and its release that catch a used form token).
+    with django_assert_num_queries(2 + 3):
         filed = client.post("/my/new/", {**form, "form_token": "t-1"})
     ticket = Ticket.objects.get(idempotency_key="web-t-1")
     assert filed.status_code == 302 and filed["Location"] == reverse("web-ticket", args=[ticket.pk])

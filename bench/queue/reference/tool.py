@@ -3,11 +3,14 @@
 python bench/queue/reference/tool.py prepare          migrate (schema ref), a user and a token: prints the key
 python bench/queue/reference/tool.py count PATH...    SQL queries per request for each path (JSON)
 python bench/queue/reference/tool.py count-requests JSON   the same for [[method, path, json body or null], ...]
+python bench/queue/reference/tool.py time-create N JSON    wall and CPU ms of this process per create of the body
+                                                          (N creates, twice; bench/ticket/inprocess.py compares)
 """
 
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -60,9 +63,35 @@ def count_requests(requests: list[list]) -> None:
     print(json.dumps(result))
 
 
+def time_create(n: int, body: dict) -> None:
+    """The bare create's own cost, as bench/ticket/inprocess.py times qihu's submit: Django's test client, DEBUG
+    off, `{n}` in the title made unique per request; after three warm requests, two runs of n."""
+    token = Token.objects.get(user__username="bench").key
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    sent = 0
+
+    def create():
+        nonlocal sent
+        sent += 1
+        data = {**body, "title": body["title"].replace("{n}", str(sent))}
+        response = client.post("/tickets/", data, content_type="application/json")
+        assert response.status_code == 201, response.content[:300]
+
+    for _ in range(3):
+        create()
+    runs = []
+    for _ in range(2):
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(n):
+            create()
+        runs.append({"wall": (time.perf_counter() - wall) / n * 1000, "cpu": (time.process_time() - cpu) / n * 1000})
+    print(json.dumps(runs))
+
+
 if __name__ == "__main__":
     {
         "prepare": lambda: prepare(),
         "count": lambda: count(sys.argv[2:]),
         "count-requests": lambda: count_requests(json.loads(sys.argv[2])),
+        "time-create": lambda: time_create(int(sys.argv[2]), json.loads(sys.argv[3])),
     }[sys.argv[1]]()
