@@ -2,25 +2,32 @@
 
     scripts/with-services .venv/bin/python bench/ticket/inprocess.py [api] [form] [page]
 
-Loads a small database with the benchmark's loader (BENCH_TICKETS, 3,000 by default; the same people, the same
-200 tickets with a history for the page), then for each path, through Django's test client with DEBUG off (the
-whole stack: middleware, sessions or token, throttle, view, template or serializer; Redis and PostgreSQL real):
-the SQL statements of one request, then wall and CPU time of this process per request (N requests, 200; twice).
-PROFILE=1 adds cProfile's top functions (SORT: cumulative or tottime; TOP: how many). CPU time is this process's
-only (not PostgreSQL's or Redis's): the figure the server's workers spend, steadier than wall time on a shared
-machine.
+Loads a small database with the benchmark's loader (BENCH_TICKETS, 3,000 by default; the same people, the same 200
+tickets with a history for the page), then for each path, through Django's test client with DEBUG off (the whole
+stack: middleware, sessions or token, throttle, view, template or serializer; Redis and PostgreSQL real): the SQL
+statements of one request, then wall and CPU time of this process per request (N requests, 200; twice). For the
+page, the reference's retrieve of the same tickets (bench/queue/reference/, in its own process with its own
+settings, the same client and loop) and the ratio of CPU per request: the reference's / qihu's, the figure to
+iterate on against the benchmark's budget (throughput ≥ 0.7× the reference's). PROFILE=1 adds cProfile's top
+functions (SORT: cumulative or tottime; TOP: how many). CPU time is this process's only (not PostgreSQL's or
+Redis's): the figure the server's workers spend, steadier than wall time on a shared machine.
 """
 
 import cProfile
 import io
+import json
 import os
 import pstats
+import subprocess
 import sys
 import time
 
 os.environ.setdefault("BENCH_TICKETS", "3000")
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 from bench.ticket import bench  # sets Django up as the benchmark's servers run: DEBUG off, the throttle lifted
+
+# isort: split
+from bench.queue.bench import HERE, PY, copy_to_reference
 
 # isort: split
 from django.core.management import call_command
@@ -73,7 +80,13 @@ def main() -> None:
         assert page.get(f"/tickets/{ids[sent[0] % len(ids)]}/").status_code == 200
 
     paths = {"api": submit_api, "form": submit_form, "page": ticket_page}
-    for name in [a for a in sys.argv[1:] if a in paths] or list(paths):
+    chosen = [a for a in sys.argv[1:] if a in paths] or list(paths)
+    if "page" in chosen:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE SCHEMA IF NOT EXISTS ref")
+        subprocess.run([PY, str(HERE / "reference" / "tool.py"), "prepare"], capture_output=True, check=True)
+        copy_to_reference()
+    for name in chosen:
         run = paths[name]
         for _ in range(3):
             run()
@@ -82,12 +95,22 @@ def main() -> None:
         print(f"{name}: {len(queries)} SQL")
         for query in queries.captured_queries:
             print(f"    {query['sql'][:120]}")
+        cpus = []
         for _ in range(2):
             wall, cpu = time.perf_counter(), time.process_time()
             for _ in range(N):
                 run()
+            cpus.append((time.process_time() - cpu) / N * 1000)
             print(f"  wall {(time.perf_counter() - wall) / N * 1000:.2f} ms, "
-                  f"CPU {(time.process_time() - cpu) / N * 1000:.2f} ms per request ({N})")  # fmt: skip
+                  f"CPU {cpus[-1]:.2f} ms per request ({N})")  # fmt: skip
+        if name == "page":
+            reference = subprocess.run(
+                [PY, str(HERE / "reference" / "tool.py"), "cpu", str(N), *(f"/tickets/{pk}/" for pk in ids)],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            ref_cpus = json.loads(reference.stdout)
+            print(f"  reference retrieve: CPU {' '.join(f'{c:.2f}' for c in ref_cpus)} ms per request ({N}); "
+                  f"ratio (reference's CPU / qihu's, best of each) {min(ref_cpus) / min(cpus):.2f}")  # fmt: skip
         if os.environ.get("PROFILE"):
             profiler = cProfile.Profile()
             profiler.enable()

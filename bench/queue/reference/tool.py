@@ -3,11 +3,14 @@
 python bench/queue/reference/tool.py prepare          migrate (schema ref), a user and a token: prints the key
 python bench/queue/reference/tool.py count PATH...    SQL queries per request for each path (JSON)
 python bench/queue/reference/tool.py count-requests JSON   the same for [[method, path, json body or null], ...]
+python bench/queue/reference/tool.py cpu N PATH...    GETs of the paths in turn through Django's test client, N
+                                                      requests twice: CPU ms of this process per request (JSON)
 """
 
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -60,9 +63,32 @@ def count_requests(requests: list[list]) -> None:
     print(json.dumps(result))
 
 
+def cpu(n: int, paths: list[str]) -> None:
+    """CPU of this process per GET, as bench/ticket/inprocess.py measures qihu's: the same client, the same loop."""
+    token = Token.objects.get(user__username="bench").key
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    sent = 0
+
+    def get():
+        nonlocal sent
+        sent += 1
+        assert client.get(paths[sent % len(paths)]).status_code == 200
+
+    for _ in range(3):
+        get()
+    result = []
+    for _ in range(2):
+        started = time.process_time()
+        for _ in range(n):
+            get()
+        result.append((time.process_time() - started) / n * 1000)
+    print(json.dumps(result))
+
+
 if __name__ == "__main__":
     {
         "prepare": lambda: prepare(),
         "count": lambda: count(sys.argv[2:]),
         "count-requests": lambda: count_requests(json.loads(sys.argv[2])),
+        "cpu": lambda: cpu(int(sys.argv[2]), sys.argv[3:]),
     }[sys.argv[1]]()
