@@ -178,7 +178,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it even bef
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "common.staticfiles.ManifestStorage"  # whitenoise's, each URL worked out once
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },

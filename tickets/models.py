@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.choices import ChoiceLabels
 from common.ids import MAX_ID
 from privacy.crypto import EncryptedCharField
 from sla.calendar import CITY_TZ
@@ -107,7 +108,7 @@ class Source(models.TextChoices):
 INTAKE_SOURCES = (Source.HOTLINE, Source.COUNTER, Source.VISIT, Source.MEETING, Source.LEADER)
 
 
-class Ticket(models.Model):
+class Ticket(ChoiceLabels, models.Model):
     company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="tickets")
     submitter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -469,7 +470,7 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class Reply(models.Model):
+class Reply(ChoiceLabels, models.Model):
     """The lead department's structured answer (答复)."""
 
     class Result(models.TextChoices):

@@ -10,10 +10,10 @@ PROFILE=1 adds cProfile's top functions (SORT: cumulative or tottime; TOP: how m
 only (not PostgreSQL's or Redis's): the figure the server's workers spend, steadier than wall time on a shared
 machine.
 
-`ref` (run whenever a submit is): the reference app's create timed the same way in its own process
-(`bench/queue/reference/tool.py time-create`, its own settings, the same database and rows), and each submit's CPU
-time as a ratio to it (reference CPU / qihu CPU: what the benchmark's throughput ratio tends to on a CPU-bound
-machine, before PostgreSQL's and Redis's share).
+`ref` (run whenever a submit or the page is): the reference app timed the same way in its own process
+(`bench/queue/reference/tool.py`, its own settings, the same database and rows): its create beside each submit, its
+retrieve of the same 200 tickets beside the page, and the ratio of CPU per request (reference CPU / qihu CPU: what
+the benchmark's throughput ratio tends to on a CPU-bound machine, before PostgreSQL's and Redis's share).
 """
 
 import cProfile
@@ -67,10 +67,14 @@ def main() -> None:
     page.force_login(handler)
     sent = [0]
     names = [a for a in sys.argv[1:] if a in {"api", "form", "page", "ref"}] or ["api", "form", "page"]
-    reference = None
+    references = {}
     if "ref" in names or {"api", "form"} & set(names):
-        reference = time_reference(company_user.company_id)
-        print(f"reference create: CPU {reference:.2f} ms per request (the lower of two runs of {N})")
+        body = json.dumps(bench.reference_create(company_user.company_id), ensure_ascii=False)
+        references["api"] = references["form"] = time_reference("time-create", body)
+        print(f"reference create: CPU {references['api']:.2f} ms per request (the lower of two runs of {N})")
+    if "ref" in names or "page" in names:
+        references["page"] = time_reference("time-get", *(f"/tickets/{pk}/" for pk in ids))
+        print(f"reference retrieve: CPU {references['page']:.2f} ms per request (the lower of two runs of {N})")
 
     def submit_api():
         response = api.post("/api/v1/tickets/", BODY, content_type="application/json")
@@ -103,7 +107,7 @@ def main() -> None:
             for _ in range(N):
                 run()
             cpu = (time.process_time() - cpu) / N * 1000
-            ratio = f", reference / this {reference / cpu:.2f}" if reference and name != "page" else ""
+            ratio = f", reference / this {references[name] / cpu:.2f}" if name in references else ""
             print(f"  wall {(time.perf_counter() - wall) / N * 1000:.2f} ms, "
                   f"CPU {cpu:.2f} ms per request ({N}){ratio}")  # fmt: skip
         if os.environ.get("PROFILE"):
@@ -118,8 +122,8 @@ def main() -> None:
             print(out.getvalue())
 
 
-def time_reference(company_id: int) -> float:
-    """The reference's CPU ms per create, in its own process over the same rows (the lower of its two runs)."""
+def time_reference(command: str, *args: str) -> float:
+    """The reference's CPU ms per request, in its own process over the same rows (the lower of its two runs)."""
     with connection.cursor() as cursor:
         cursor.execute("CREATE SCHEMA IF NOT EXISTS ref")
         cursor.execute("SELECT to_regclass('ref.reference_ticket') IS NOT NULL")
@@ -128,8 +132,7 @@ def time_reference(company_id: int) -> float:
     subprocess.run([PY, tool, "prepare"], capture_output=True, text=True, check=True)
     if not prepared:
         copy_to_reference()
-    body = json.dumps(bench.reference_create(company_id), ensure_ascii=False)
-    timed = subprocess.run([PY, tool, "time-create", str(N), body], capture_output=True, text=True)
+    timed = subprocess.run([PY, tool, command, str(N), *args], capture_output=True, text=True)
     if timed.returncode:
         raise SystemExit(f"the reference's timing failed:\n{timed.stderr}")
     return min(run["cpu"] for run in json.loads(timed.stdout))

@@ -17,6 +17,8 @@ from tickets.transitions import ACTIONS
 from tickets.web.action_forms import action_forms
 from tickets.web.views import Failed, _action_form
 
+from ..factories import DepartmentFactory
+
 # The loop detail.html ran over the forms before they were printed in Python (as it was at commit 291f29c).
 TEMPLATE = "{% load i18n %}" + (Path(__file__).parents[1] / "data" / "detail_action_forms.html").read_text()
 CSRF = '<input type="hidden" name="csrfmiddlewaretoken" value="token">'
@@ -69,3 +71,27 @@ def test_the_timeline_is_the_templates(world, language):
         printed = timeline(events)
         assert parse_html(printed) == parse_html(Template(TIMELINE).render(Context({"events": events})))
     assert "<i>" not in printed and "&lt;i&gt;" in printed
+
+
+def test_a_plain_forms_fields_are_made_once_and_printed_in_the_readers_language(world):
+    """Not refused, nothing to start from, no choices from the database: the same fields for every page, their labels
+    translated when printed."""
+    names = [name for name in ACTION_INPUTS if ACTIONS[name].is_public_api]
+    with translation.override("zh-hans"):
+        forms = {name: _action_form(ACTIONS[name], {}, frozenset(), None) for name in names}
+    plain = [name for name, form in forms.items() if not {"select", "multiple"} & {f["kind"] for f in form["fields"]}]
+    asked = next(n for n in plain if any(f["kind"] == "yesno" for f in forms[n]["fields"]))  # a yes/no question
+    for name in plain:
+        assert _action_form(ACTIONS[name], {}, frozenset(), None)["fields"] is forms[name]["fields"]
+    with translation.override("en"):
+        printed = action_forms([forms[asked]], ticket_id=1, version=1, csrf_input=CSRF)
+    assert "Yes" in printed and "是" not in printed
+
+
+def test_a_department_picker_is_read_for_each_page(world):
+    form = _action_form(ACTIONS["dispatch"], {}, frozenset(), None)
+    assert "xinbumen" not in action_forms([form], ticket_id=1, version=1, csrf_input=CSRF)
+    DepartmentFactory(code="xinbumen", name="新部门")
+    assert "xinbumen" in action_forms(
+        [_action_form(ACTIONS["dispatch"], {}, frozenset(), None)], ticket_id=1, version=1, csrf_input=CSRF
+    )

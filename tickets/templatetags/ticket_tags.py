@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from ..web.action_forms import action_forms as print_action_forms
+from ..web.rows import DEADLINE_FORMAT
 
 register = template.Library()
 
@@ -26,6 +27,13 @@ def light(value) -> str:
     if value == "green":
         return format_html('<span class="light green">{}</span>', _("绿灯"))
     return "—"
+
+
+@register.filter
+def minute(value) -> str:
+    """A time to the minute in the site's time zone ("" for none): what `date:"Y-m-d H:i"` prints, for a fifth of its
+    CPU (18 µs a value: the date filter's format parser)."""
+    return timezone.localtime(value).strftime(DEADLINE_FORMAT) if value else ""
 
 
 @register.simple_tag
@@ -77,7 +85,7 @@ def timeline(events) -> SafeString:
     platform = escape(_("平台"))
     return mark_safe(  # every value escaped
         "".join(
-            f"<li><time>{timezone.localtime(e.created_at).strftime('%Y-%m-%d %H:%M')}</time> <b>{escape(e.label)}</b> "
+            f"<li><time>{minute(e.created_at)}</time> <b>{escape(e.label)}</b> "
             f"{escape(e.actor.display_name) if e.actor and e.actor.display_name else platform}"
             f"{'：' + escape(e.note) if e.note else ''}</li>\n"
             for e in events

@@ -16,12 +16,16 @@ ACCEPTED_FILES = ".pdf,.jpg,.jpeg,.png,.doc,.docx,.xls,.xlsx"
 def action_forms(actions: list[dict], *, ticket_id: int, version: int, csrf_input: str) -> str:
     """The <details> of each action (`_action_form`'s dicts, the open one marked `open`), each holding its form:
     the CSRF token (`csrf_input`, as `{% csrf_token %}` prints it), the version seen, the fields, the button."""
-    return "".join(_action(action, ticket_id, version, csrf_input) for action in actions)
+    # The forms' address reversed once, not once a form (11 µs each): a slug needs no quoting in a path.
+    before, after = reverse("web-ticket-act", args=[ticket_id, _SLUG]).rsplit(_SLUG, 1)
+    return "".join(_action(action, f"{before}{action['slug']}{after}", version, csrf_input) for action in actions)
 
 
-def _action(action: dict, ticket_id: int, version: int, csrf_input: str) -> str:
-    label, slug = escape(str(action["label"])), escape(action["slug"])
-    url = escape(reverse("web-ticket-act", args=[ticket_id, action["slug"]]))
+_SLUG = "the-action"  # a slug no ticket's path holds otherwise: replaced by each action's
+
+
+def _action(action: dict, url: str, version: int, csrf_input: str) -> str:
+    label, slug, url = escape(str(action["label"])), escape(action["slug"]), escape(url)
     fields = "".join(_field(f) + _errors(f) for f in action["fields"])
     return (
         f"<details{' open' if action.get('open') else ''}>\n    <summary>{label}</summary>\n"

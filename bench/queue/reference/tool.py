@@ -5,6 +5,7 @@ python bench/queue/reference/tool.py count PATH...    SQL queries per request fo
 python bench/queue/reference/tool.py count-requests JSON   the same for [[method, path, json body or null], ...]
 python bench/queue/reference/tool.py time-create N JSON    wall and CPU ms of this process per create of the body
                                                           (N creates, twice; bench/ticket/inprocess.py compares)
+python bench/queue/reference/tool.py time-get N PATH...   the same per GET of the paths in turn
 """
 
 import json
@@ -35,9 +36,12 @@ def prepare() -> None:
     print(token.key)
 
 
+def bench_client() -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user__username='bench').key}")
+
+
 def count(paths: list[str]) -> None:
-    token = Token.objects.get(user__username="bench").key
-    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    client = bench_client()
     result = {}
     for path in paths:
         client.get(path)  # warm: connection, caches
@@ -50,8 +54,7 @@ def count(paths: list[str]) -> None:
 
 def count_requests(requests: list[list]) -> None:
     """Queries of each [method, path, body]: the request is made twice, the second counted."""
-    token = Token.objects.get(user__username="bench").key
-    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    client = bench_client()
     result = []
     for method, path, body in requests:
         send = getattr(client, method.lower())
@@ -63,12 +66,23 @@ def count_requests(requests: list[list]) -> None:
     print(json.dumps(result))
 
 
+def timed(n: int, request) -> None:
+    """Wall and CPU ms of this process per request, as bench/ticket/inprocess.py times qihu's: Django's test
+    client, DEBUG off; after three warm requests, two runs of n (JSON)."""
+    for _ in range(3):
+        request()
+    runs = []
+    for _ in range(2):
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(n):
+            request()
+        runs.append({"wall": (time.perf_counter() - wall) / n * 1000, "cpu": (time.process_time() - cpu) / n * 1000})
+    print(json.dumps(runs))
+
+
 def time_create(n: int, body: dict) -> None:
-    """The bare create's own cost, as bench/ticket/inprocess.py times qihu's submit: Django's test client, DEBUG
-    off, `{n}` in the title made unique per request; after three warm requests, two runs of n."""
-    token = Token.objects.get(user__username="bench").key
-    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
-    sent = 0
+    """The bare create, `{n}` in the title made unique per request."""
+    client, sent = bench_client(), 0
 
     def create():
         nonlocal sent
@@ -77,15 +91,19 @@ def time_create(n: int, body: dict) -> None:
         response = client.post("/tickets/", data, content_type="application/json")
         assert response.status_code == 201, response.content[:300]
 
-    for _ in range(3):
-        create()
-    runs = []
-    for _ in range(2):
-        wall, cpu = time.perf_counter(), time.process_time()
-        for _ in range(n):
-            create()
-        runs.append({"wall": (time.perf_counter() - wall) / n * 1000, "cpu": (time.process_time() - cpu) / n * 1000})
-    print(json.dumps(runs))
+    timed(n, create)
+
+
+def time_get(n: int, paths: list[str]) -> None:
+    """The bare retrieve: GETs of the paths in turn."""
+    client, sent = bench_client(), 0
+
+    def get():
+        nonlocal sent
+        sent += 1
+        assert client.get(paths[sent % len(paths)]).status_code == 200
+
+    timed(n, get)
 
 
 if __name__ == "__main__":
@@ -94,4 +112,5 @@ if __name__ == "__main__":
         "count": lambda: count(sys.argv[2:]),
         "count-requests": lambda: count_requests(json.loads(sys.argv[2])),
         "time-create": lambda: time_create(int(sys.argv[2]), json.loads(sys.argv[3])),
+        "time-get": lambda: time_get(int(sys.argv[2]), sys.argv[3:]),
     }[sys.argv[1]]()
