@@ -5,7 +5,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import CursorPagination
+from common.api import CodeField, CursorPagination
 from common.errors import NotFound
 from common.ids import IdField, IdListField
 from companies.models import IndustryChain
@@ -51,11 +51,9 @@ class ListItemCreateInput(serializers.Serializer):
 
 class ListItemConvertInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[Kind.REFORM, Kind.SERVICE])
-    owner = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.filter(active=True))
+    owner = CodeField(slug_field="code", queryset=Department.objects.filter(active=True))
     due_date = serializers.DateField()
-    chain = serializers.SlugRelatedField(
-        slug_field="code", queryset=IndustryChain.objects.all(), required=False, allow_null=True
-    )
+    chain = CodeField(slug_field="code", queryset=IndustryChain.objects.all(), required=False, allow_null=True)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 

@@ -143,3 +143,12 @@ def test_a_chain_leader_cannot_move_an_item_into_another_chain_and_a_refusal_cha
     second = create(world.dispatcher, tickets=[ticket.pk]).data
     moved = act(world.dispatcher, second["id"], "convert", body)
     assert moved.status_code == 200 and moved.data["chain"] == "xny"
+
+
+@pytest.mark.parametrize("field", ["owner", "chain"])
+def test_a_code_with_a_nul_character_is_invalid_input_and_converts_nothing(world, problem, field):
+    item = create(world.chain_leader, problem=problem.pk, title="园区供电线路改造").data
+    body = {"kind": "reform", "owner": "gongdian", "due_date": DUE, field: "gong\x00dian"}
+    response = act(world.chain_leader, item["id"], "convert", body)
+    assert response.status_code == 400 and field in response.json(), response.content
+    assert ListItem.objects.get(pk=item["id"]).kind == "demand"
