@@ -11,7 +11,7 @@ from django.test.html import parse_html
 from django.utils import timezone, translation
 
 from tickets.api.serializers import ACTION_INPUTS
-from tickets.models import TicketEvent
+from tickets.models import Assignment, Status, Ticket, TicketEvent
 from tickets.templatetags.ticket_tags import timeline
 from tickets.transitions import ACTIONS
 from tickets.web.action_forms import action_forms
@@ -95,3 +95,42 @@ def test_a_department_picker_is_read_for_each_page(world):
     assert "xinbumen" in action_forms(
         [_action_form(ACTIONS["dispatch"], {}, frozenset(), None)], ticket_id=1, version=1, csrf_input=CSRF
     )
+
+
+# The facts of detail.html before they were printed in Python (as they were at commit f309290).
+FACTS = "{% load i18n ticket_tags %}" + (Path(__file__).parents[1] / "data" / "detail_facts.html").read_text()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("status", [Status.PENDING_DISPATCH, Status.ACCEPTED])
+@pytest.mark.parametrize("public_only", [False, True])
+def test_the_facts_are_the_templates(world, make_ticket, language, status, public_only):
+    ticket = make_ticket(status)
+    Assignment.objects.create(ticket=ticket, department=world.assisting, role="assist")
+    Assignment.objects.create(ticket=ticket, department=DepartmentFactory(), role="assist", state="cancelled")
+    ticket = Ticket.objects.select_related("company", "category", "lead_department").get(pk=ticket.pk)
+    ticket.evaluate_deadline = ticket.due_at = timezone.now()
+    ticket.leader_name = "<b>王</b>"
+    contacts = [
+        {"name": "张<三>", "phone": "139****1234", "may_reveal": True},
+        {"name": "", "phone": "", "may_reveal": False},
+    ]
+    with translation.override(language):
+        for contact in contacts:
+            context = {"ticket": ticket, "contact": contact, "public_only": public_only, "now": timezone.now(),
+                       "csrf_token": "token"}  # fmt: skip
+            printed = Template("{% load ticket_tags %}{% facts ticket contact public_only now %}").render(
+                Context(context)
+            )
+            assert parse_html(printed) == parse_html(Template(FACTS).render(Context(context)))
+            assert "<b>" not in printed and ("&lt;三&gt;" in printed or public_only or not contact["name"])
+    assert world.assisting.local_name in printed and "reveal-phone" not in printed  # the last contact: none to reveal
+
+
+def test_a_ticket_without_assignments_or_category_shows_dashes(world, make_ticket):
+    ticket = make_ticket(Status.SUBMITTED)
+    context = {"ticket": ticket, "contact": {"name": "", "phone": "", "may_reveal": False}, "public_only": False,
+               "now": timezone.now(), "csrf_token": "token"}  # fmt: skip
+    printed = Template("{% load ticket_tags %}{% facts ticket contact public_only now %}").render(Context(context))
+    assert parse_html(printed) == parse_html(Template(FACTS).render(Context(context)))
+    assert printed.count("—") >= 4

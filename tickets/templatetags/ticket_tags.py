@@ -1,16 +1,20 @@
 """Tags of the ticket pages, written in Python where the template engine was the page's cost (DESIGN.md §11,
-issue 16): the traffic light, and the rows of the ticket lists (the workbench's 50 rows cost 5.5 ms of CPU
-through an included template per row, 2 ms through one loop over ready strings, well under 1 ms here)."""
+issue 16): the traffic light, the rows of the ticket lists (the workbench's 50 rows cost 5.5 ms of CPU
+through an included template per row, 2 ms through one loop over ready strings, well under 1 ms here), and a
+ticket's facts, forms and timeline (pinned to their templates' markup: tests/tickets/test_action_forms.py)."""
 
 from html import escape
 
 from django import template
 from django.template.defaulttags import CsrfTokenNode
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
+from ..models import Status
 from ..web.action_forms import action_forms as print_action_forms
 from ..web.rows import DEADLINE_FORMAT
 
@@ -91,3 +95,64 @@ def timeline(events) -> SafeString:
             for e in events
         )
     )
+
+
+@register.simple_tag(takes_context=True)
+def facts(context, ticket, contact: dict, public_only: bool, now) -> SafeString:
+    """The page's <dl> of facts: number, company, channel, category, departments, deadlines (a dispatcher's clock
+    while one is awaited), the contact (officials; the phone masked, with the audited reveal button on the handling
+    path), light and supervision (officials). Through the template engine, a score of lookups, filters and
+    translations cost about a tenth of the page's CPU."""
+    channel = escape(ticket.get_source_display())
+    if ticket.leader_name:
+        channel += "（" + _("交办领导：%(leader)s") % {"leader": escape(ticket.leader_name)} + "）"
+    assignments = list(ticket.assignments.all())
+    assisting = "".join(f"{escape(a.department.local_name)} " for a in assignments if a.role == "assist" and a.active)
+    rows = [
+        _fact(_("编号"), escape(ticket.number)),
+        _fact(_("企业"), escape(ticket.company.name)),
+        _fact(_("渠道"), channel, "channel"),
+        _fact(_("分类"), _name(ticket.category)),
+        _fact(_("主办部门"), _name(ticket.lead_department), "lead"),
+        _fact(_("协办部门"), assisting if assignments else NONE),
+    ]
+    if ticket.status == Status.PENDING_DISPATCH:  # waiting for a dispatcher: its own clock, not an old 签收时限
+        age = {"age": escape(timesince(ticket.created_at, now)), "filed": minute(ticket.created_at)}
+        rows.append(_fact(_("已等待"), _("%(age)s（%(filed)s 提交）") % age, "age"))
+        if not public_only:
+            rows.append(_fact(_("派单时限"), minute(ticket.due_at) or NONE, "dispatch-deadline"))
+    else:
+        rows.append(_fact(_("签收时限"), minute(ticket.accept_deadline) or NONE))
+        rows.append(_fact(_("办理时限"), minute(ticket.handle_deadline) or NONE))
+    if ticket.evaluate_deadline:
+        rows.append(_fact(_("评价期限"), minute(ticket.evaluate_deadline), "evaluate-deadline"))
+    if not public_only:
+        phone = escape(contact["phone"]) or NONE
+        if contact["phone"] and contact["may_reveal"]:
+            url = escape(reverse("web-ticket-contact", args=[ticket.pk]))
+            phone += (
+                f'<form method="post" action="{url}" class="inline" hx-post="{url}" hx-target="#contact-phone" '
+                f'hx-swap="outerHTML">{CsrfTokenNode().render(context)}'
+                f'<button class="link" id="reveal-phone">{escape(_("查看完整号码"))}</button></form>'
+            )
+        rows.append(_fact(_("联系人"), escape(contact["name"]) or NONE, "contact-name"))
+        rows.append(_fact(_("联系电话"), phone, "contact-phone"))
+    rows.append(_fact(_("红黄绿灯"), light(ticket.light(now)), "light"))
+    if not public_only:
+        level, label = escape(ticket.supervision_level), escape(ticket.get_supervision_level_display())
+        rows.append(_fact(_("督办等级"), f'<span class="supervision sv-{level}">{label}</span>', "supervision"))
+    return mark_safe('<dl class="facts">\n' + "".join(rows) + "</dl>\n")  # every value escaped
+
+
+NONE = "—"
+
+
+def _fact(label: str, value: str, id_: str = "") -> str:
+    dd = f'<dd id="{id_}">' if id_ else "<dd>"
+    return f"<dt>{escape(label)}</dt>{dd}{value}</dd>\n"
+
+
+def _name(obj) -> str:
+    """A category's or department's name in the reader's language, "—" for none (as `|default:"—"`)."""
+    name = obj.local_name if obj is not None else ""
+    return escape(name) if name else NONE
