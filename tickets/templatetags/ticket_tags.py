@@ -130,8 +130,8 @@ def facts(context, ticket, contact: dict, public_only: bool, now) -> SafeString:
         phone = escape(contact["phone"]) or NONE
         if contact["phone"] and contact["may_reveal"]:
             url = escape(reverse("web-ticket-contact", args=[ticket.pk]))
-            phone += (
-                f'<form method="post" action="{url}" class="inline" hx-post="{url}" hx-target="#contact-phone" '
+            phone += (  # the line break the template had: a space between the number and its button
+                f'\n      <form method="post" action="{url}" class="inline" hx-post="{url}" hx-target="#contact-phone" '
                 f'hx-swap="outerHTML">{CsrfTokenNode().render(context)}'
                 f'<button class="link" id="reveal-phone">{escape(_("查看完整号码"))}</button></form>'
             )
