@@ -24,6 +24,14 @@ from tests.conftest import ROOT, free_port
 EMBEDDED_ONLY = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_DEBUG", "DJANGO_SECRET_KEY", "HOST")
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C works as it does for `make run` typed in a terminal, also when this suite runs in the background
+    (`make test &`, nohup): a background job's children start with SIGINT ignored, and a shell cannot trap a
+    signal ignored when it started, so the script never heard the test's Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 def start_embedded(var: Path, log_path: Path) -> tuple[subprocess.Popen, str, int]:
     """scripts/run-embedded on a free port with its state in `var`, once it answers /healthz."""
     port = free_port()
@@ -33,7 +41,7 @@ def start_embedded(var: Path, log_path: Path) -> tuple[subprocess.Popen, str, in
     }
     server = subprocess.Popen(
         [str(ROOT / "scripts/run-embedded")], cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
-        start_new_session=True,
+        start_new_session=True, preexec_fn=_as_from_a_terminal,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     for _ in range(240):
