@@ -1,19 +1,22 @@
-"""In-process timing of submit (API), submit (web form) and the ticket page, for iteration between benchmarks.
+"""In-process timing of submit (API), submit (web form), the ticket page and the actions (accept, reply), for
+iteration between benchmarks.
 
-    scripts/with-services .venv/bin/python bench/ticket/inprocess.py [api] [form] [page] [ref]
+    scripts/with-services .venv/bin/python bench/ticket/inprocess.py [api] [form] [page] [accept] [reply] [ref]
 
 Loads a small database with the benchmark's loader (BENCH_TICKETS, 3,000 by default; the same people, the same
 200 tickets with a history for the page), then for each path, through Django's test client with DEBUG off (the
 whole stack: middleware, sessions or token, throttle, view, template or serializer; Redis and PostgreSQL real):
 the SQL statements of one request, then wall and CPU time of this process per request (N requests, 200; twice).
-PROFILE=1 adds cProfile's top functions (SORT: cumulative or tottime; TOP: how many). CPU time is this process's
+PROFILE=1 adds cProfile's top functions (SORT: cumulative or tottime; TOP: how many; PROFILE_DUMP: a file for
+pstats). SQL_WIDTH: how much of each statement is printed (120 characters). CPU time is this process's
 only (not PostgreSQL's or Redis's): the figure the server's workers spend, steadier than wall time on a shared
 machine.
 
-`ref` (run whenever a submit or the page is): the reference app timed the same way in its own process
+`ref` (run whenever a submit, the page or an action is): the reference app timed the same way in its own process
 (`bench/queue/reference/tool.py`, its own settings, the same database and rows): its create beside each submit, its
-retrieve of the same 200 tickets beside the page, and the ratio of CPU per request (reference CPU / qihu CPU: what
-the benchmark's throughput ratio tends to on a CPU-bound machine, before PostgreSQL's and Redis's share).
+retrieve of the same 200 tickets beside the page, its partial update (of the actions' tickets) beside an action,
+and the ratio of CPU per request (reference CPU / qihu CPU: what the benchmark's throughput ratio tends to on a
+CPU-bound machine, before PostgreSQL's and Redis's share).
 """
 
 import cProfile
@@ -63,10 +66,13 @@ def main() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     api = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=company_user)[0].key}")
     form, page = Client(), Client()
+    api_handler = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=handler)[0].key}")
     form.force_login(company_user)
     page.force_login(handler)
     sent = [0]
-    names = [a for a in sys.argv[1:] if a in {"api", "form", "page", "ref"}] or ["api", "form", "page"]
+    every = ["api", "form", "page", "accept", "reply"]
+    names = [a for a in sys.argv[1:] if a in {*every, "ref"}] or every
+    pool = bench.action_pool(department) if {"accept", "reply"} & set(names) else []
     references = {}
     if "ref" in names or {"api", "form"} & set(names):
         body = json.dumps(bench.reference_create(company_user.company_id), ensure_ascii=False)
@@ -75,6 +81,10 @@ def main() -> None:
     if "ref" in names or "page" in names:
         references["page"] = time_reference("time-get", *(f"/tickets/{pk}/" for pk in ids))
         print(f"reference retrieve: CPU {references['page']:.2f} ms per request (the lower of two runs of {N})")
+    if "ref" in names or {"accept", "reply"} & set(names):
+        patch, paths = json.dumps({"status": "accepted"}), [f"/tickets/{pk}/" for pk in pool[:N]]
+        references["accept"] = references["reply"] = time_reference("time-patch", patch, *paths)
+        print(f"reference partial update: CPU {references['accept']:.2f} ms per request (the lower of two runs of {N})")
 
     def submit_api():
         response = api.post("/api/v1/tickets/", BODY, content_type="application/json")
@@ -92,7 +102,23 @@ def main() -> None:
         sent[0] += 1
         assert page.get(f"/tickets/{ids[sent[0] % len(ids)]}/").status_code == 200
 
-    paths = {"api": submit_api, "form": submit_form, "page": ticket_page}
+    def action(name):
+        """Each ticket of the pool once, the pool put back in the action's source state when it is used up."""
+        body = {} if name == "accept" else {"body": "已协调处理，道路已疏通。"}
+        source = Status.ASSIGNED if name == "accept" else Status.ACCEPTED
+        left = []
+
+        def run():
+            if not left:
+                bench.reset_pool(pool, source)
+                left.extend(pool)
+            response = api_handler.post(f"/api/v1/tickets/{left.pop()}/{name}/", body, content_type="application/json")
+            assert response.status_code == 200, response.content[:300]
+
+        return run
+
+    paths = {"api": submit_api, "form": submit_form, "page": ticket_page, "accept": action("accept"),
+             "reply": action("reply")}  # fmt: skip
     for name in [n for n in names if n in paths]:
         run = paths[name]
         for _ in range(3):
@@ -101,7 +127,7 @@ def main() -> None:
             run()
         print(f"{name}: {len(queries)} SQL")
         for query in queries.captured_queries:
-            print(f"    {query['sql'][:120]}")
+            print(f"    {query['sql'][: int(os.environ.get('SQL_WIDTH', '120'))]}")
         for _ in range(2):
             wall, cpu = time.perf_counter(), time.process_time()
             for _ in range(N):
@@ -116,6 +142,8 @@ def main() -> None:
             for _ in range(100):
                 run()
             profiler.disable()
+            if os.environ.get("PROFILE_DUMP"):
+                profiler.dump_stats(os.environ["PROFILE_DUMP"])
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("SORT", "cumulative"))
             stats.print_stats(int(os.environ.get("TOP", "40")))

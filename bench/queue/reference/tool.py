@@ -6,6 +6,7 @@ python bench/queue/reference/tool.py count-requests JSON   the same for [[method
 python bench/queue/reference/tool.py time-create N JSON    wall and CPU ms of this process per create of the body
                                                           (N creates, twice; bench/ticket/inprocess.py compares)
 python bench/queue/reference/tool.py time-get N PATH...   the same per GET of the paths in turn
+python bench/queue/reference/tool.py time-patch N JSON PATH...   the same per PATCH of the body to the paths
 """
 
 import json
@@ -94,16 +95,18 @@ def time_create(n: int, body: dict) -> None:
     timed(n, create)
 
 
-def time_get(n: int, paths: list[str]) -> None:
-    """The bare retrieve: GETs of the paths in turn."""
+def time_paths(n: int, paths: list[str], patch: dict | None = None) -> None:
+    """The bare retrieve (GETs of the paths in turn), or with `patch` the bare partial update (PATCHes)."""
     client, sent = bench_client(), 0
 
-    def get():
+    def send():
         nonlocal sent
         sent += 1
-        assert client.get(paths[sent % len(paths)]).status_code == 200
+        path = paths[sent % len(paths)]
+        response = client.get(path) if patch is None else client.patch(path, patch, content_type="application/json")
+        assert response.status_code == 200, response.content[:300]
 
-    timed(n, get)
+    timed(n, send)
 
 
 if __name__ == "__main__":
@@ -112,5 +115,6 @@ if __name__ == "__main__":
         "count": lambda: count(sys.argv[2:]),
         "count-requests": lambda: count_requests(json.loads(sys.argv[2])),
         "time-create": lambda: time_create(int(sys.argv[2]), json.loads(sys.argv[3])),
-        "time-get": lambda: time_get(int(sys.argv[2]), sys.argv[3:]),
+        "time-get": lambda: time_paths(int(sys.argv[2]), sys.argv[3:]),
+        "time-patch": lambda: time_paths(int(sys.argv[2]), sys.argv[4:], patch=json.loads(sys.argv[3])),
     }[sys.argv[1]]()
