@@ -362,6 +362,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.sla_sweep",
         "schedule": timedelta(minutes=1),
     },
+    # Notices decided by ticket actions whose telling task was lost (the broker was down): told within a minute.
+    "every-minute-tell-pending-notices": {
+        "task": "tickets.tell_pending",
+        "schedule": timedelta(minutes=1),
+    },
     # The outbox: new e-mails, retries whose time came, sends stuck because a worker died.
     "every-minute-send-due-email": {
         "task": "notifications.send_due",

@@ -23,6 +23,7 @@ from accounts.roles import Role
 from common.cache import clear_process_caches
 from departments.models import Department
 from tickets.models import Status, Ticket
+from tickets.notify import tell_pending
 from tickets.services import ticket_apply, ticket_create
 from triage.models import Category, RoutingRule
 
@@ -179,6 +180,7 @@ def drive(world: World, ticket: Ticket, status: str) -> Ticket:
         else:
             action, persona, params = step
             ticket_apply(ticket_id=ticket.pk, action=action, actor=world.people.get(persona), **params(world))
+            tell_pending()  # as the worker does after each step's commit: its notices written to the outbox
     ticket.refresh_from_db()
     return ticket
 

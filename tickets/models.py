@@ -399,6 +399,21 @@ class QueueEntry(models.Model):
         return f"{self.department_id} {self.ticket_id}"
 
 
+class PendingNotice(models.Model):
+    """A notice a rule decided (签收: tell the company; 派单: tell the department; …), written in the deciding
+    transaction and told by a worker after the commit (`notify.tell_pending`), which writes the e-mails, SMS
+    and work notices and deletes it: the person who acted does not wait for who is told, and nothing decided
+    is lost (a lost task is covered by the minute's sweep)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30)  # a notice of tickets.notify.KINDS
+    params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.ticket_id}"
+
+
 class TicketEvent(models.Model):
     """One immutable line of a ticket's audit trail: who did what, when, from which state to which."""
 

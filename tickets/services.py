@@ -227,7 +227,7 @@ class Context:
     roles: frozenset[str]
     now: datetime
     calendar: WorkingCalendar
-    new_rows: list = field(default_factory=list)  # rows the rule adds (assignments), inserted in bulk after it
+    new_rows: list = field(default_factory=list)  # rows the rule adds (assignments, notices): inserted in bulk
 
 
 @dataclass
@@ -427,22 +427,29 @@ def _write(changes: list[_Change]) -> None:
 
 def queue_refresh(ticket_ids: list[int] | None = None) -> None:
     """Rewrite the department queues' rows of these tickets (None: of every ticket) from the tickets and their
-    assignments: the lead department and each assisting one yet to report, while the ticket is worked. Two
-    statements whatever the number of tickets: the old rows deleted, the new ones inserted by one SELECT."""
-    entries = QueueEntry.objects.all() if ticket_ids is None else QueueEntry.objects.filter(ticket_id__in=ticket_ids)
-    entries.delete()
-    every = ticket_ids is None
-    ids = [] if every else [list(ticket_ids) if connection.vendor == "postgresql" else json.dumps(list(ticket_ids))]
+    assignments: the lead department and each assisting one yet to report, while the ticket is worked.
+
+    One statement on PostgreSQL whatever the number of tickets (the rows due upserted, the others deleted: an
+    action's round trips are what it waits on); two elsewhere (the old rows deleted, the new ones inserted)."""
+    every, postgresql = ticket_ids is None, connection.vendor == "postgresql"
+    ids = [] if every else [list(ticket_ids) if postgresql else json.dumps(list(ticket_ids))]
     statuses = [s.value for s in QUEUE_STATUSES]
     assisting = [Assignment.Role.ASSIST.value, *(s.value for s in QUEUE_ASSIST_STATES)]
+    rows = [*ids, *statuses, *ids, *statuses, *assisting]
     with connection.cursor() as cursor:
-        cursor.execute(_queue_rows_insert(connection.vendor, every), [*ids, *statuses, *ids, *statuses, *assisting])
+        if postgresql:
+            cursor.execute(_queue_rows_sql(connection.vendor, every), [*rows, *ids])
+            return
+        entries = QueueEntry.objects.all() if every else QueueEntry.objects.filter(ticket_id__in=ticket_ids)
+        entries.delete()
+        cursor.execute(_queue_rows_sql(connection.vendor, every), rows)
 
 
 @functools.cache
-def _queue_rows_insert(vendor: str, every_ticket: bool) -> str:
-    """INSERT … SELECT of the queue rows (department, ticket, deadline) of the tickets whose ids are the first
-    parameter of each SELECT (none: of every ticket); UNION: a lead department that also assists is one row."""
+def _queue_rows_sql(vendor: str, every_ticket: bool) -> str:
+    """The queue rows (department, ticket, deadline) of the tickets whose ids are the first parameter of each
+    SELECT (none: of every ticket), inserted; on PostgreSQL upserted, and the tickets' other rows deleted (the
+    last parameter: the ids again). UNION: a lead department that also assists is one row."""
     if every_ticket:
         ids = "1 = 1"
     elif vendor == "postgresql":
@@ -452,12 +459,20 @@ def _queue_rows_insert(vendor: str, every_ticket: bool) -> str:
     worked = f"{ids} AND t.status IN ({', '.join(['%s'] * len(QUEUE_STATUSES))}) AND t.merged_into_id IS NULL"
     states = ", ".join(["%s"] * len(QUEUE_ASSIST_STATES))
     ticket, assignment, entry = Ticket._meta.db_table, Assignment._meta.db_table, QueueEntry._meta.db_table
-    return (
-        f'INSERT INTO "{entry}" (department_id, ticket_id, due_at) '
-        f'SELECT t.lead_department_id, t.id, t.due_at FROM "{ticket}" t '
+    due = (
+        f'SELECT t.lead_department_id AS department_id, t.id AS ticket_id, t.due_at FROM "{ticket}" t '
         f"WHERE {worked} AND t.lead_department_id IS NOT NULL UNION "
         f'SELECT a.department_id, t.id, t.due_at FROM "{assignment}" a JOIN "{ticket}" t ON t.id = a.ticket_id '
         f"WHERE {worked} AND a.role = %s AND a.state IN ({states})"
+    )
+    if vendor != "postgresql":
+        return f'INSERT INTO "{entry}" (department_id, ticket_id, due_at) {due}'
+    # The upsert and the delete touch different rows (those due, the others), as one statement must.
+    return (
+        f'WITH due AS ({due}), upserted AS (INSERT INTO "{entry}" (department_id, ticket_id, due_at) '
+        "SELECT * FROM due ON CONFLICT (department_id, ticket_id) DO UPDATE SET due_at = EXCLUDED.due_at) "
+        f'DELETE FROM "{entry}" e WHERE {"1 = 1" if every_ticket else "e.ticket_id = ANY(%s::bigint[])"} '
+        "AND NOT EXISTS (SELECT 1 FROM due WHERE due.department_id = e.department_id AND due.ticket_id = e.ticket_id)"
     )
 
 
@@ -547,7 +562,7 @@ def _dispatch_to(ctx: Context, lead: Department, assisting: list[Department]) ->
     ticket.dispatched_at = now
     ticket.accept_deadline = accept_deadline
     _start_stage(ticket, start=now, deadline=accept_deadline, calendar=cal)
-    notify.dispatched(ticket)
+    ctx.new_rows.append(notify.dispatched(ticket))
     return {"lead": lead.code, "assisting": [d.code for d in assisting]}
 
 
@@ -601,7 +616,7 @@ def _accept(ctx: Context, *, note: str = "") -> Outcome:
     _start_stage(ticket, start=now, deadline=ticket.handle_deadline, calendar=ctx.calendar)
     _lead_assignment(ticket).update(state=Assignment.State.ACCEPTED, accepted_at=now)
     data = {"in_time": ticket.accepted_in_time, "handle_deadline": ticket.handle_deadline.isoformat()}
-    notify.accepted(ticket)
+    ctx.new_rows.append(notify.accepted(ticket))
     return Outcome(to_status=Status.ACCEPTED, note=note, data=data)
 
 
@@ -694,7 +709,7 @@ def _decide_extension(ctx: Context, *, approve: bool, days: int | None = None, n
     ticket, cal = ctx.ticket, ctx.calendar
     if not approve:
         ticket.extension_status = ExtensionStatus.DENIED
-        notify.extension_decided(ticket, approved=False, days=0)
+        ctx.new_rows.append(notify.extension_decided(ticket, approved=False, days=0))
         return Outcome(note=note, data={"approved": False})
     days = days or ticket.extension_days_requested
     if not 1 <= days <= ticket.extension_days_requested:
@@ -705,7 +720,7 @@ def _decide_extension(ctx: Context, *, approve: bool, days: int | None = None, n
     _start_stage(ticket, start=ticket.stage_started_at, deadline=ticket.handle_deadline, calendar=cal)
     if ticket.status == Status.ON_HOLD:  # the light stays frozen where the pause began, the ladder paused
         ticket.next_escalation_at = None
-    notify.extension_decided(ticket, approved=True, days=days)
+    ctx.new_rows.append(notify.extension_decided(ticket, approved=True, days=days))
     return Outcome(
         note=note, data={"approved": True, "days": days, "handle_deadline": ticket.handle_deadline.isoformat()}
     )
@@ -735,7 +750,7 @@ def _answer(ctx: Context, *, body: str, result: str, basis: str, department) -> 
     ticket.evaluate_deadline = ctx.now + _limits(ticket).evaluate
     ticket.hold_started_at = None
     _start_stage(ticket, start=ctx.now, deadline=None, calendar=ctx.calendar)
-    notify.answered(ticket, department=department)
+    ctx.new_rows.append(notify.answered(ticket, department=department))
     return Outcome(to_status=Status.REPLIED, note=body, data={"result": result, "basis": basis})
 
 
@@ -870,7 +885,7 @@ def _escalate(ctx: Context) -> Outcome:
         ticket.supervision_level = level
     ticket.escalation_step = step + 1
     ticket.next_escalation_at = _next_escalation(ticket, ctx.calendar)
-    notify.escalation(ticket, step=name, audience=audience)
+    ctx.new_rows.append(notify.escalation(ticket, step=name, audience=audience))
     return Outcome(note=notify.ESCALATION_NOTES[name], data=data, public=False)
 
 

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from . import notify, services
 
 
 @shared_task(name="tickets.close_unevaluated", acks_late=True)
@@ -11,3 +11,8 @@ def close_unevaluated_task() -> int:
 @shared_task(name="tickets.sla_sweep", acks_late=True)
 def sla_sweep_task() -> int:
     return services.sla_sweep()
+
+
+@shared_task(name="tickets.tell_pending", acks_late=True)
+def tell_pending_task() -> int:
+    return notify.tell_pending()

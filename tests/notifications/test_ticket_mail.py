@@ -9,6 +9,7 @@ from notifications.models import OutgoingEmail
 from notifications.services import email_send
 from sla.calendar import CITY_TZ
 from tickets.models import Status
+from tickets.notify import tell_pending
 from tickets.services import ticket_apply
 
 SITE = "https://qihu.example.gov.cn"
@@ -20,6 +21,8 @@ def site(settings):
 
 
 def deliver(smtp_server) -> list:
+    """What the worker does after the actions' commits: tell their notices, send the e-mails they queued."""
+    tell_pending()
     before = len(smtp_server.messages)
     for email_id in OutgoingEmail.objects.filter(status="queued").order_by("pk").values_list("pk", flat=True):
         assert email_send(email_id=email_id) == "sent"

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from notifications.models import OutgoingMessage
 from notifications.services import contact_preference_set
 from tickets.models import Status
+from tickets.notify import tell_pending
 from tickets.services import sla_sweep
 
 from .conftest import deliver_one
@@ -95,6 +96,7 @@ def test_a_deadline_step_is_a_work_notice_too(world, make_ticket, dingtalk, acco
         make_ticket(Status.ACCEPTED)
     with time_machine.travel(datetime(2026, 11, 27, 10, 50, tzinfo=city), tick=False):
         sla_sweep()  # 70 % of the time used: a reminder to the handlers
+        tell_pending()  # the step's notices, told by the worker after the sweep's commit
     reminder = notices(template="escalation", address="banli01").get()
     assert reminder.text.startswith("【催办】诉求") and "催办：已用去七成时限" in reminder.text
     assert deliver_one("work_notice", reminder.pk) == "sent"

@@ -214,8 +214,9 @@ def test_markup_in_e_mails_is_plain_text(world, make_ticket, smtp_server, django
     world.dept_head.save(update_fields=["email"])
     ticket = make_ticket(Status.ACCEPTED, title=xss("mail-title") + "\r\nBcc: victim@example.com")
     ticket.extension_reason = xss("mail-reason")
-    notify.extension_decided(ticket, approved=True, days=2)
-    notify.escalation(ticket, step="overdue", audience=notify.HEADS)
+    notify.extension_decided(ticket, approved=True, days=2).save()  # decided as the rules decide them
+    notify.escalation(ticket, step="overdue", audience=notify.HEADS).save()
+    notify.tell_pending()
     for email in OutgoingEmail.objects.all():
         email_send(email_id=email.pk)
     assert len(smtp_server.messages) == 4  # dispatched, accepted (make_ticket), the extension, the escalation

@@ -11,6 +11,7 @@ from django.db import connection
 from notifications.models import OutgoingEmail
 from notifications.services import email_send
 from tickets.models import Status, Ticket, TicketEvent
+from tickets.notify import tell_pending
 from tickets.services import sla_sweep, ticket_apply
 
 CITY = ZoneInfo("Asia/Shanghai")
@@ -21,6 +22,8 @@ def at(*args):
 
 
 def deliver() -> None:
+    """What the worker does after the sweep's commit: tell the steps' notices, send the e-mails they queued."""
+    tell_pending()
     for email_id in OutgoingEmail.objects.filter(status="queued").values_list("pk", flat=True):
         email_send(email_id=email_id)
 
@@ -127,6 +130,7 @@ def test_two_sweepers_at_once_take_each_step_once(world, make_ticket):
         t.join()
     assert sum(taken) == len(tickets)
     assert TicketEvent.objects.filter(action="escalate").count() == len(tickets)
+    assert tell_pending() == len(tickets)
     assert OutgoingEmail.objects.filter(key__startswith="escalation:").count() == len(tickets)
 
 
@@ -178,6 +182,7 @@ def test_a_stale_ticket_gets_its_current_step_once_not_a_replay(world, make_tick
     assert ticket.supervision_level == "red_card"
     (event,) = TicketEvent.objects.filter(ticket=ticket, action="escalate")
     assert event.data["step"] == "red_card" and event.data["skipped"] == ["reminder", "overdue", "yellow_card"]
+    tell_pending()
     (email,) = OutgoingEmail.objects.filter(key__startswith="escalation:")
     assert "红牌督办" in email.subject
     assert ticket.next_escalation_at is None
