@@ -227,14 +227,17 @@ def _locking_statement() -> tuple[str, Rows]:
         f'ARRAY(SELECT a.department_id FROM "{Assignment._meta.db_table}" a '
         "WHERE a.ticket_id = t.id AND a.role = %s AND a.state = ANY(%s))"
     )
-    return f"SELECT {rows.columns}, {assisting} FROM {rows.tables} WHERE {rows.where} FOR NO KEY UPDATE OF t", rows
+    duplicates = f'EXISTS (SELECT 1 FROM "{Ticket._meta.db_table}" d WHERE d.merged_into_id = t.id)'
+    columns = f"{rows.columns}, {assisting}, {duplicates}"
+    return f"SELECT {columns} FROM {rows.tables} WHERE {rows.where} FOR NO KEY UPDATE OF t", rows
 
 
 def ticket_lock(*, access: Access, ticket_id: int) -> Ticket:
     """The ticket an action is about to change, its row locked until the transaction ends (FOR NO KEY UPDATE), if
     the user may see it (else NotFound). With it in the same statement: its lead department and its submitter
-    (what the mails of the rules name) and the departments assisting it now (`access.roles_for` asks), instead
-    of three more round trips in the lock's transaction (DESIGN.md §11)."""
+    (what the mails of the rules name), the departments assisting it now (`access.roles_for` asks) and whether
+    tickets were merged into it (`has_duplicates`: a reply answers them too), instead of four more round trips in
+    the lock's transaction (DESIGN.md §11)."""
     if connection.vendor != "postgresql":
         ticket = Ticket.objects.select_for_update(no_key=True).filter(visible_q(access))
         try:
@@ -248,9 +251,16 @@ def ticket_lock(*, access: Access, ticket_id: int) -> Ticket:
         row = cursor.fetchone()
     if row is None:
         raise NotFound()
-    ticket = rows.make(row[:-1])
-    remember_assisting(ticket, row[-1])
+    ticket = rows.make(row[:-2])
+    remember_assisting(ticket, row[-2])
+    ticket._qihu_has_duplicates = row[-1]
     return ticket
+
+
+def has_duplicates(ticket: Ticket) -> bool:
+    """Tickets were merged into this one (read with the locked ticket, else one query)."""
+    known = ticket.__dict__.get("_qihu_has_duplicates")
+    return ticket.duplicates.exists() if known is None else known
 
 
 def _prefetched(ticket: Ticket, name: str, rows: list) -> None:

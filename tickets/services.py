@@ -761,9 +761,10 @@ def _reply(ctx: Context, *, body: str = "", result: str = Reply.Result.RESOLVED,
     outcome = _answer(ctx, body=body, result=result, basis=basis, department=ctx.ticket.lead_department)
     if names:
         outcome.data["files"] = names
-    duplicates = list(
-        ctx.ticket.duplicates.filter(status__in=ACTIONS["answer_with_primary"].sources).values_list("pk", flat=True)
-    )
+    duplicates = []
+    if selectors.has_duplicates(ctx.ticket):
+        sources = ACTIONS["answer_with_primary"].sources
+        duplicates = list(ctx.ticket.duplicates.filter(status__in=sources).values_list("pk", flat=True))
     for duplicate_id in duplicates:
         ticket_apply(ticket_id=duplicate_id, action="answer_with_primary", primary_id=ctx.ticket.pk)
     if duplicates:
@@ -939,7 +940,7 @@ def _attach_files(ctx: Context, files) -> list[str]:
 
 @guard("merge")
 def _may_merge(ctx: Context) -> None:
-    if ctx.ticket.merged_into_id is not None or ctx.ticket.duplicates.exists():
+    if ctx.ticket.merged_into_id is not None or selectors.has_duplicates(ctx.ticket):
         raise InvalidState(_("该诉求已是并单中的主件或附件。"), code="merge_again")
 
 

@@ -20,6 +20,7 @@ CPU-bound machine, before PostgreSQL's and Redis's share).
 """
 
 import cProfile
+import functools
 import io
 import json
 import os
@@ -37,7 +38,6 @@ from bench.ticket import bench  # sets Django up as the benchmark's servers run:
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
@@ -123,11 +123,12 @@ def main() -> None:
         run = paths[name]
         for _ in range(3):
             run()
-        with CaptureQueriesContext(connection) as queries:
+        timed = []
+        with connection.execute_wrapper(functools.partial(timed_statement, timed)):
             run()
-        print(f"{name}: {len(queries)} SQL")
-        for query in queries.captured_queries:
-            print(f"    {query['sql'][: int(os.environ.get('SQL_WIDTH', '120'))]}")
+        print(f"{name}: {len(timed)} SQL (each with its round trip)")
+        for sql, ms in timed:
+            print(f"    {ms:5.2f} ms  {sql[: int(os.environ.get('SQL_WIDTH', '110'))]}")
         for _ in range(2):
             wall, cpu = time.perf_counter(), time.process_time()
             for _ in range(N):
@@ -148,6 +149,15 @@ def main() -> None:
             stats = pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("SORT", "cumulative"))
             stats.print_stats(int(os.environ.get("TOP", "40")))
             print(out.getvalue())
+
+
+def timed_statement(timed: list, execute, sql, params, many, context):
+    """A statement and its time to the answer (the database's work and the round trip), as Django runs it."""
+    started = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        timed.append((sql, (time.perf_counter() - started) * 1000))
 
 
 def time_reference(command: str, *args: str) -> float:
