@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
-from common.db import insert_with, update_many
+from common.db import insert_with, update_many, update_with
 from common.dispatch import enqueue_on_commit
 from common.errors import DomainError, InvalidState, NotPermitted
 from common.text import visible_text
@@ -398,16 +398,16 @@ def _write(changes: list[_Change]) -> None:
     """Save the changed fields of the tickets, insert the rows the rules added and the events, schedule the
     follow-ups: a few statements for a whole batch."""
     fields = sorted(set().union(*(change.fields for change in changes)))
-    if len(changes) == 1:
-        changes[0].ticket.save(update_fields=fields)
+    if len(changes) == 1:  # an action: the ticket and its event in one statement
+        update_with(changes[0].ticket, fields, changes[0].event, link="ticket")
     else:
         update_many([change.ticket for change in changes], fields)
+        TicketEvent.objects.bulk_create([change.event for change in changes])
     new_rows: dict[type, list] = {}
     for row in (row for change in changes for row in change.new_rows):
         new_rows.setdefault(type(row), []).append(row)
     for model, rows in new_rows.items():
         model.objects.bulk_create(rows)
-    TicketEvent.objects.bulk_create([change.event for change in changes])
     notify.events([change.event for change in changes])
     # Queue rows exist only while a ticket is worked: one that neither was nor is has none to rewrite, and one
     # that leaves the work (replied, closed, …) has its rows deleted and none to write.
