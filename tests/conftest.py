@@ -21,11 +21,13 @@ from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from common.cache import clear_process_caches
+from common.dispatch import woken
 from departments.models import Department
 from tickets.models import Status, Ticket
-from tickets.notify import tell_pending
+from tickets.notify import TELL_TASK, tell_pending
 from tickets.services import ticket_apply, ticket_create
 from triage.models import Category, RoutingRule
+from triage.services import TRIAGE_TASK
 
 from .factories import PASSWORD, ChainFactory, CompanyFactory, DepartmentFactory, UserFactory, member
 
@@ -46,6 +48,14 @@ def pytest_configure(config):
 def _fresh_process_caches():
     """Reference data memoised by an earlier test was rolled back with it."""
     clear_process_caches()
+
+
+@pytest.fixture(autouse=True)
+def _no_task_marked_waiting():
+    """Each test wakes its own tasks: a mark left in the test Redis by an earlier test's commit (no worker took its
+    task) would hold this test's wake back (common.dispatch.wake_on_commit)."""
+    for task in (TELL_TASK, TRIAGE_TASK):
+        woken(task)
 
 
 @pytest.fixture(autouse=True)

@@ -30,7 +30,6 @@ import functools
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -38,7 +37,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.roles import Role
-from common.dispatch import enqueue
+from common.dispatch import wake_on_commit, woken
 from common.links import ticket_short_url, ticket_url
 from notifications.services import Event, Notice, email_queue, sms_queue, webhooks_publish, work_notices_queue
 from sla.calendar import CITY_TZ
@@ -47,8 +46,6 @@ from .models import PendingNotice
 
 logger = logging.getLogger(__name__)
 TELL_TASK = "tickets.tell_pending"
-TELLING_QUEUED = "tickets:telling-queued"  # cache key: a telling task waits in the queue
-TELLING_QUEUED_EXPIRES = 30  # seconds
 
 HANDLERS = "handlers"
 HEADS = "heads"
@@ -146,20 +143,8 @@ def _message(*lines: str) -> str:
 # Each returns a PendingNotice for the rule's new rows, with what the decision fixed (deadlines, department):
 # the ticket may move on before a worker tells it.
 def _decided(ticket, kind: str, **params) -> PendingNotice:
-    transaction.get_connection().__dict__["notices_decided"] = True
-    transaction.on_commit(_enqueue_telling, robust=True)
+    wake_on_commit(TELL_TASK)
     return PendingNotice(ticket=ticket, kind=kind, params=params)
-
-
-def _enqueue_telling() -> None:
-    """After a commit that decided notices (the first of its callbacks; a flag left by a rolled-back transaction
-    costs one idle task), a telling task, unless one waits in the queue already: it tells these too, for it
-    clears the mark before it reads. Busy officials' actions then share tasks (a publish is a tenth of an
-    action's time). A mark whose task was lost expires; the minute's sweep tells meanwhile."""
-    if not transaction.get_connection().__dict__.pop("notices_decided", False):
-        return
-    if cache.add(TELLING_QUEUED, True, timeout=TELLING_QUEUED_EXPIRES):
-        enqueue(TELL_TASK)
 
 
 def dispatched(ticket) -> PendingNotice:
@@ -204,7 +189,7 @@ def tell_pending(*, batch: int = 100) -> int:
     together, and row locks skip the notices another worker tells right now: each is told once (its rows are
     keyed by it besides). A notice whose telling fails is logged and kept for the next sweep. Returns how many
     were told."""
-    cache.delete(TELLING_QUEUED)  # before the read: a notice committed after it enqueues a task of its own
+    woken(TELL_TASK)
     told, after = 0, 0
     while True:
         with transaction.atomic():

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from common.db import insert_with, update_many, update_with
-from common.dispatch import enqueue_on_commit
+from common.dispatch import wake_on_commit
 from common.errors import DomainError, InvalidState, NotPermitted
 from common.text import visible_text
 from departments.models import Department
@@ -159,7 +159,7 @@ def ticket_create(
                     note=_("领导交办（%(leader)s），按督办件办理。") % {"leader": on_behalf.leader_name.strip()},
                 )  # fmt: skip
             if triage_later:
-                enqueue_on_commit("triage.triage_ticket", ticket.pk)
+                wake_on_commit("triage.triage_waiting")  # triage.services.TRIAGE_TASK
     except IntegrityError:
         # A key already used: its first ticket. No look-up before the insert: every first call (nearly all of
         # them) would pay a round trip for the rare retry, which the unique constraint catches anyway.

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.cache import process_cache
-from common.dispatch import enqueue, enqueue_on_commit
+from common.dispatch import enqueue, enqueue_on_commit, woken
 from common.errors import DomainError
 from common.text import bigrams, jaccard, normalized
 from companies.models import Company, IndustryChain
@@ -54,6 +54,21 @@ def ticket_triage(*, ticket_id: int) -> Ticket | None:
     """Triage one submitted ticket. Idempotent: anything not `submitted` (or already merged) is left alone."""
     triage_waiting(first_id=ticket_id, limit=1)
     return Ticket.objects.filter(pk=ticket_id).first()
+
+
+TRIAGE_TASK = "triage.triage_waiting"  # woken by each submit (tickets.services.ticket_create)
+
+
+def triage_all_waiting() -> int:
+    """What a woken triage task does: every ticket waiting, a batch at a time (its mark cleared first: a ticket
+    filed meanwhile wakes a task of its own). Returns how many."""
+    woken(TRIAGE_TASK)
+    limit, done = settings.QIHU["TRIAGE_BATCH"], 0
+    while (batch := triage_waiting(limit=limit)) > 0:
+        done += batch
+        if batch < limit:
+            break
+    return done
 
 
 def triage_waiting(*, first_id: int | None = None, limit: int | None = None) -> int:
@@ -311,15 +326,15 @@ def _comparable(text: str) -> tuple[str, frozenset[str]]:
 
 
 def requeue_stale_submitted(*, limit: int = 500) -> int:
-    """Re-enqueue tickets still `submitted` a while after filing (the broker or worker was down)."""
+    """A triage task for tickets still `submitted` a while after filing (the broker or worker was down, or a task
+    was lost): sent whatever the mark of a waiting task says. Returns how many tickets are stale."""
     cutoff = timezone.now() - settings.QIHU["STALE_SUBMITTED_AFTER"]
     ids = list(
         Ticket.objects.filter(status=Status.SUBMITTED, merged_into__isnull=True, created_at__lt=cutoff)
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
-    for ticket_id in ids:
-        enqueue("triage.triage_ticket", ticket_id)
     if ids:
-        logger.warning("re-enqueued %d stale submitted tickets", len(ids))
+        enqueue(TRIAGE_TASK)
+        logger.warning("a triage task for %d stale submitted tickets", len(ids))
     return len(ids)

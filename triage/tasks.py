@@ -6,8 +6,14 @@ from . import services
 from .engine import train_model
 
 
+@shared_task(name="triage.triage_waiting", acks_late=True)
+def triage_all_waiting_task() -> int:
+    return services.triage_all_waiting()
+
+
 @shared_task(name="triage.triage_ticket", acks_late=True)
 def triage_ticket_task(ticket_id: int) -> None:
+    """The task of releases before 2026-12 (one per ticket): messages still queued at an upgrade are honoured."""
     services.triage_waiting(first_id=ticket_id)  # and the others waiting, when tickets queue up
 
 
