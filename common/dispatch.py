@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
-WAITING_MARK_EXPIRES = 30  # seconds: a mark whose task was lost stops holding others back after this
+WAITING_MARK_EXPIRES = 10  # seconds: a mark whose task was lost stops holding others back after this
 
 
 def enqueue(task: str, *args) -> None:
@@ -33,7 +33,8 @@ def wake_on_commit(task: str) -> None:
     tell, the tickets to triage), unless one already waits in the queue: that one takes this work too, for it
     clears its mark (`woken`) before it reads. Busy requests then share tasks: a mark is one Redis call (0.10 ms of
     CPU) where a publish is 0.31 ms. A transaction that asks several times publishes once (the first call's mark
-    holds the others back); a mark whose task was lost expires, and the task's beat sweep runs meanwhile."""
+    holds the others back); a mark whose task was lost (a Redis failover) expires within seconds, and the
+    task's beat sweep runs meanwhile. Web and worker nodes must share the cache, as they share the broker."""
     transaction.on_commit(lambda: _wake(task), robust=True)
 
 

@@ -256,19 +256,24 @@ REDIS_SENTINELS = [
     (host, int(port)) for host, port in (a.rsplit(":", 1) for a in env.list("QIHU_REDIS_SENTINELS", default=[]))
 ]
 REDIS_SENTINEL_MASTER = env.str("QIHU_REDIS_SENTINEL_MASTER", default="qihu")
-if REDIS_SENTINELS:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": f"redis://{REDIS_SENTINEL_MASTER}/1",  # the master: throttle counters read what was written
-            "OPTIONS": {
-                "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
-                "SENTINELS": REDIS_SENTINELS,
-                "SOCKET_CONNECT_TIMEOUT": 2,
-                "SOCKET_TIMEOUT": 2,
-            },
-        }
+
+
+def sentinel_cache(sentinels: list[tuple[str, int]], master: str) -> dict:
+    """The cache of a node that reaches Redis through the sentinels (tests/ha builds a web node's with it)."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": f"redis://{master}/1",  # the master: throttle counters read what was written
+        "OPTIONS": {
+            "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+            "SENTINELS": sentinels,
+            "SOCKET_CONNECT_TIMEOUT": 2,
+            "SOCKET_TIMEOUT": 2,
+        },
     }
+
+
+if REDIS_SENTINELS:
+    CACHES = {"default": sentinel_cache(REDIS_SENTINELS, REDIS_SENTINEL_MASTER)}
 elif env.str("REDIS_URL", default=""):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL")}}
 elif env.str("CACHE_URL", default=""):

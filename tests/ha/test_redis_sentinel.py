@@ -32,9 +32,16 @@ def sentinel_environment(group) -> dict[str, str]:
 
 
 @pytest.fixture
-def broker_via_sentinel(redis_sentinel, monkeypatch):
-    """This process publishes through the sentinels too, as a web node with that environment does."""
+def broker_via_sentinel(redis_sentinel, monkeypatch, settings):
+    """This process publishes through the sentinels too, and keeps its cache there (the marks of the tasks that
+    wait: common.dispatch.wake_on_commit), as a web node with that environment does."""
     from qihu.celery import app
+    from qihu.settings import sentinel_cache
+
+    sentinels = [
+        (host, int(port)) for host, port in (a.rsplit(":", 1) for a in redis_sentinel.sentinel_addresses.split(","))
+    ]
+    settings.CACHES = {"default": sentinel_cache(sentinels, redis_sentinel.master_name)}
 
     # Celery reads CELERY_BROKER_URL from the environment before its settings.
     monkeypatch.setenv(
