@@ -127,10 +127,8 @@ def update_with(obj, fields: list[str], child, *, link: str) -> None:
         obj.save(update_fields=fields, using=connection.alias)
         child.save(force_insert=True, using=connection.alias)
         return
-    meta, child_meta = obj._meta, child._meta
-    columns = [meta.get_field(name) for name in fields]
-    link_field = child_meta.get_field(link)
-    child_fields = [f for f in child_meta.concrete_fields if not f.primary_key and f is not link_field]
+    columns = [obj._meta.get_field(name) for name in fields]
+    _fields, child_fields = _insert_with_fields(type(obj), type(child), link)
     values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in columns]
     child_values = [f.get_db_prep_save(f.pre_save(child, True), connection) for f in child_fields]
     sql = _update_with_sql(type(obj), tuple(fields), type(child), link, connection.alias)
@@ -148,7 +146,7 @@ def _update_with_sql(model, fields: tuple[str, ...], child_model, link: str, ali
     quote = connections[alias].ops.quote_name
     meta, child_meta = model._meta, child_model._meta
     link_field = child_meta.get_field(link)
-    child_fields = [f for f in child_meta.concrete_fields if not f.primary_key and f is not link_field]
+    _fields, child_fields = _insert_with_fields(model, child_model, link)
     assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in fields)
     pk = quote(meta.pk.column)
     child_columns = ", ".join(quote(f.column) for f in [link_field, *child_fields])
