@@ -325,16 +325,12 @@ def _comparable(text: str) -> tuple[str, frozenset[str]]:
     return normalized(text), bigrams(text)
 
 
-def requeue_stale_submitted(*, limit: int = 500) -> int:
+def requeue_stale_submitted() -> int:
     """A triage task for tickets still `submitted` a while after filing (the broker or worker was down, or a task
-    was lost): sent whatever the mark of a waiting task says. Returns how many tickets are stale."""
+    was lost): sent whatever the mark of a waiting task says; the task takes them all. Returns how many are stale."""
     cutoff = timezone.now() - settings.QIHU["STALE_SUBMITTED_AFTER"]
-    ids = list(
-        Ticket.objects.filter(status=Status.SUBMITTED, merged_into__isnull=True, created_at__lt=cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    if ids:
+    stale = Ticket.objects.filter(status=Status.SUBMITTED, merged_into__isnull=True, created_at__lt=cutoff).count()
+    if stale:
         enqueue(TRIAGE_TASK)
-        logger.warning("a triage task for %d stale submitted tickets", len(ids))
-    return len(ids)
+        logger.warning("a triage task for %d stale submitted tickets", stale)
+    return stale

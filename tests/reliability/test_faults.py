@@ -52,7 +52,7 @@ def test_requests_filed_while_redis_is_down_are_kept_and_each_routed_once_it_is_
     assert len(accepted) == 200  # every submission answered 201 although the broker was down
     assert Ticket.objects.filter(pk__in=accepted, status=Status.SUBMITTED).count() == 200  # committed, waiting
 
-    requeue_stale_submitted(limit=1000)  # the sweeper's next run, once Redis is back
+    requeue_stale_submitted()  # the sweeper's next run, once Redis is back
     wait_for(lambda: not Ticket.objects.filter(pk__in=accepted, status=Status.SUBMITTED).exists(), timeout=120)
     routed = Ticket.objects.filter(pk__in=accepted).exclude(status=Status.SUBMITTED).count()
     twice = triaged_twice(accepted)
