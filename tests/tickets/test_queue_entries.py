@@ -37,6 +37,25 @@ def test_every_status_reached_through_the_services_leaves_the_queues_right(world
     }
 
 
+def test_many_tickets_rewritten_at_once_follow_the_definition(world, make_ticket):
+    """A batch's rewrite (triage's: one statement for all its tickets) gives what the definition says, for tickets
+    that stay worked, start or stop being worked, with and without assisting departments."""
+    tickets = {status: make_ticket(status) for status in PATHS}
+    later = timezone.now() + timedelta(days=9)
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets.values()]).update(due_at=later)  # behind the services' back
+    Ticket.objects.filter(pk=tickets[Status.ACCEPTED].pk).update(status=Status.REPLIED)
+    assert rows() != expected()
+
+    queue_refresh([t.pk for t in tickets.values()])
+    assert rows() == expected()
+    assert {due for _d, _t, due in rows()} == {later}
+    assert tickets[Status.ACCEPTED].pk not in {t for _d, t, _due in rows()}
+    assert {(d, t) for d, t, _due in rows() if t == tickets[Status.ASSIGNED].pk} == {
+        (world.lead.pk, tickets[Status.ASSIGNED].pk),
+        (world.assisting.pk, tickets[Status.ASSIGNED].pk),
+    }
+
+
 def test_a_ticket_leaves_and_rejoins_the_queues_with_its_deadline(world, make_ticket):
     ticket = make_ticket(Status.ACCEPTED)
     handler, assist = world.people["handler"], world.people["assist_handler"]
