@@ -253,6 +253,10 @@ class Ticket(ChoiceLabels, models.Model):
             # Replied tickets whose evaluation window has ended (closed as 未评价 by a sweeper).
             models.Index(fields=["evaluate_deadline"], name="ticket_evaluate_due_idx", condition=Q(status="replied")),
             models.Index(fields=["status", "created_at"], name="ticket_status_created_idx"),
+            # The newest request, what a problem's heat is measured against (problems.services.newest_report, on
+            # every attach and every official's merge or split): a backward scan that stops at its first row, where
+            # a scan of every ticket took 28 ms at 100,000 tickets. Lists in the default order use it too.
+            models.Index(fields=["created_at", "id"], name="ticket_created_idx"),
             models.Index(fields=["company", "-created_at"], name="ticket_company_idx"),
             # The figures (tickets/figures.py) of a period: ranges over the tickets they count, never over imported
             # history (the dashboard over 1,000,000 tickets, DESIGN.md §11); any of them also lists the counted

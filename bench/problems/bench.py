@@ -3,6 +3,9 @@
 Re-run: `make bench-problems` (real PostgreSQL via scripts/with-services; a few minutes, most of it
 generating the tickets). Each size runs in its own process, so its peak memory is its own.
 
+At the largest size it also times the incremental step (`problem_attach_ticket`, what each triaged ticket goes
+through): BENCH_ATTACH (200) new reports of the problems found, attached one by one against that many tickets.
+
 Tickets: clauses of the public government messages (tests/data) recombined and varied, each ticket with a place
 from some 470,000 made-up names, spread evenly over 90 days, from 20,000 companies; about one
 in thirty belongs to a planted problem (one place, one difficulty, several companies).
@@ -13,6 +16,7 @@ import os
 import random
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -32,10 +36,11 @@ from django.utils import timezone  # noqa: E402
 
 from companies.models import Company  # noqa: E402
 from problems.models import Problem, ProblemEvent, ProblemMember  # noqa: E402
-from problems.services import problems_detect  # noqa: E402
+from problems.services import problem_attach_ticket, problems_detect  # noqa: E402
 from tickets.models import Source, Status, Ticket  # noqa: E402
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,50000,100000").split(",")]
+ATTACH = int(os.environ.get("BENCH_ATTACH", "200"))
 NOW = datetime.fromisoformat(os.environ["NOW"]) if "NOW" in os.environ else timezone.now().replace(microsecond=0)
 SPAN = timedelta(days=90)
 rng = random.Random(11)
@@ -115,6 +120,33 @@ def run(n: int) -> None:
     print(
         f"{report.tickets:>7} tickets  {seconds:6.1f} s  peak RSS {peak / 1024:6.0f} MB "
         f"(+{(peak - before) / 1024:.0f} MB over the loaded process)  problems {len(report.problems)}",
+        flush=True,
+    )
+    if n == max(SIZES) and ATTACH:
+        attach(since)
+
+
+def attach(since) -> None:
+    """New reports of the problems found (copies of members' texts from other companies, filed now), each through
+    the incremental step, after a run that wrote the key-term index as the nightly one does (not timed)."""
+    problems_detect(since=since, index_terms=True)
+    members = list(ProblemMember.objects.values_list("ticket_id", flat=True))
+    originals = Ticket.objects.in_bulk(rng.sample(members, min(ATTACH, len(members))))
+    companies = list(Company.objects.values_list("pk", flat=True))
+    at = NOW
+    new = Ticket.objects.bulk_create(
+        [Ticket(company_id=rng.choice(companies), title=t.title, description=t.description, status=Status.CLOSED,
+                source=Source.IMPORT, created_at=at, updated_at=at) for t in originals.values()]
+    )  # fmt: skip
+    times, joined = [], 0
+    for ticket in new:
+        started = time.perf_counter()
+        joined += problem_attach_ticket(ticket_id=ticket.pk) is not None
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    print(
+        f"  incremental step at this size: {len(new)} new reports, {joined} joined a problem; "
+        f"median {statistics.median(times):.1f} ms, p90 {times[int(len(times) * 0.9)]:.1f} ms a ticket",
         flush=True,
     )
 

@@ -72,7 +72,7 @@ def main() -> None:
     sent = [0]
     every = ["api", "form", "page", "accept", "reply"]
     names = [a for a in sys.argv[1:] if a in {*every, "ref"}] or every
-    pool = bench.action_pool(department) if {"accept", "reply"} & set(names) else []
+    pool = bench.action_pool(department) if {"accept", "reply", "ref"} & set(names) else []
     references = {}
     if "ref" in names or {"api", "form"} & set(names):
         body = json.dumps(bench.reference_create(company_user.company_id), ensure_ascii=False)

@@ -154,3 +154,30 @@ def test_key_words_begin_and_end_where_words_do():
     found = detection.keywords(titles)
     assert "夜间施工" in found and "中海国际" in found
     assert not any(word.endswith("噪") or word.startswith("间") for word in found), found
+
+
+def test_the_centroid_an_attach_remembers_follows_the_problem_s_members(world, make_ticket, third_user):
+    """An attach compares the ticket with each candidate problem's centroid, remembered per process under the
+    problem's `updated_at`: every change of the members (a ticket joining, an official's split) moves it."""
+    background(make_ticket, world)
+    made = [file(make_ticket, user, *text) for user, text in zip(
+        [world.company_user, world.other_company_user, third_user], SAME[:3], strict=True)]  # fmt: skip
+    problem = Problem.objects.get(pk=services.problems_detect(index_terms=True).problems[0])
+    features = services._features()
+
+    def remembered():
+        problem.refresh_from_db()
+        return services._known_centroid(services._snapshot["pk"], problem.pk, problem.updated_at)
+
+    def same(a, b):
+        return abs(a - b).max() < 1e-6
+
+    before = remembered()
+    assert same(before, services._problem_centroid(features, problem.pk))
+    services.problem_split(actor=world.dispatcher, problem_id=problem.pk, ticket_ids=[made[2].pk])
+    after = remembered()
+    assert same(after, services._problem_centroid(features, problem.pk)) and not same(after, before)
+    late = file(make_ticket, UserFactory(username="late", company=CompanyFactory()), *SAME[0])
+    joined = services.problem_attach_ticket(ticket_id=late.pk)
+    assert joined is not None and joined.pk == problem.pk
+    assert same(remembered(), services._problem_centroid(features, problem.pk)) and not same(remembered(), after)
