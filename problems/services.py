@@ -352,11 +352,12 @@ def _problem_centroid(features: detection.Features, problem_id: int):
     return detection.centroid(matrix, np.arange(matrix.shape[0]))
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=256)
 def _known_centroid(snapshot_pk: int, problem_id: int, updated_at: datetime):
     """A problem's centroid as of `updated_at`, which every change of its members moves (`refresh_stats`): an
     attach compares a ticket with every live problem among its candidates, and recomputing each from its members'
-    texts was 30 ms a problem at 100,000 tickets (`make bench-problems`). Per process, under the snapshot's pk."""
+    texts was 30 ms a problem at 100,000 tickets (`make bench-problems`). Per process, under the snapshot's pk; a
+    centroid holds the n-grams of up to 500 members (tens of thousands of entries), hence the bound."""
     return _problem_centroid(_snapshot["features"], problem_id)
 
 
