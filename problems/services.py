@@ -312,7 +312,7 @@ def problem_attach_ticket(*, ticket_id: int) -> Problem | None:
                 "ticket_id", "problem_id"
             )
         )
-        problem_id = _closest_problem(features, vector, set(live.values()), params.join)
+        problem_id = _closest_problem(vector, set(live.values()), params.join)
         free = {pk: row for pk, row in candidates.items() if pk not in live}
         if problem_id is not None:
             ProblemMember.objects.create(problem_id=problem_id, ticket_id=ticket.pk)
@@ -361,7 +361,7 @@ def _known_centroid(snapshot_pk: int, problem_id: int, updated_at: datetime):
     return _problem_centroid(_snapshot["features"], problem_id)
 
 
-def _closest_problem(features: detection.Features, vector, problem_ids: set[int], join: float) -> int | None:
+def _closest_problem(vector, problem_ids: set[int], join: float) -> int | None:
     """Of these live problems, the one whose members' centroid is most similar to the ticket, if at least `join`."""
     best, best_similarity = None, join
     versions = dict(Problem.objects.filter(pk__in=problem_ids).values_list("pk", "updated_at"))

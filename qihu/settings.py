@@ -252,9 +252,14 @@ SPECTACULAR_SETTINGS = {
 # the embedded default a file cache under var/ (common/filecache.py), not each process's memory.
 # Redis behind Sentinel (QIHU_REDIS_SENTINELS=host:port,...): the cache and the broker ask the sentinels where the
 # master is now, so that the replica promoted when the master dies is found without a restart (issue 19).
-REDIS_SENTINELS = [
-    (host, int(port)) for host, port in (a.rsplit(":", 1) for a in env.list("QIHU_REDIS_SENTINELS", default=[]))
-]
+
+
+def sentinel_addresses(addresses: list[str]) -> list[tuple[str, int]]:
+    """host:port strings as (host, port) pairs (tests/ha reads its sentinels' with it too)."""
+    return [(host, int(port)) for host, port in (a.rsplit(":", 1) for a in addresses)]
+
+
+REDIS_SENTINELS = sentinel_addresses(env.list("QIHU_REDIS_SENTINELS", default=[]))
 REDIS_SENTINEL_MASTER = env.str("QIHU_REDIS_SENTINEL_MASTER", default="qihu")
 
 

@@ -25,9 +25,8 @@ from common.dispatch import woken
 from departments.models import Department
 from tickets.models import Status, Ticket
 from tickets.notify import TELL_TASK, tell_pending
-from tickets.services import ticket_apply, ticket_create
+from tickets.services import TRIAGE_TASK, ticket_apply, ticket_create
 from triage.models import Category, RoutingRule
-from triage.services import TRIAGE_TASK
 
 from .factories import PASSWORD, ChainFactory, CompanyFactory, DepartmentFactory, UserFactory, member
 

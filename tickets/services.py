@@ -59,6 +59,7 @@ from .models import (
 from .transitions import ACTIONS, BEFORE_REPLY, Action, allowed_actions
 
 logger = logging.getLogger(__name__)
+TRIAGE_TASK = "triage.triage_waiting"  # woken by each submit; triage.tasks runs it
 
 
 # -- create ------------------------------------------------------------------------------------
@@ -159,7 +160,7 @@ def ticket_create(
                     note=_("领导交办（%(leader)s），按督办件办理。") % {"leader": on_behalf.leader_name.strip()},
                 )  # fmt: skip
             if triage_later:
-                wake_on_commit("triage.triage_waiting")  # triage.services.TRIAGE_TASK
+                wake_on_commit(TRIAGE_TASK)
     except IntegrityError:
         # A key already used: its first ticket. No look-up before the insert: every first call (nearly all of
         # them) would pay a round trip for the rare retry, which the unique constraint catches anyway.

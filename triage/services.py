@@ -26,7 +26,7 @@ from common.errors import DomainError
 from common.text import bigrams, jaccard, normalized
 from companies.models import Company, IndustryChain
 from tickets.models import OPEN_STATUSES, CategorySource, Difficulty, Level, Status, Ticket, ticket_number
-from tickets.services import ticket_apply, tickets_apply_locked
+from tickets.services import TRIAGE_TASK, ticket_apply, tickets_apply_locked
 from tickets.transitions import BEFORE_REPLY
 
 from .engine import current_model
@@ -54,9 +54,6 @@ def ticket_triage(*, ticket_id: int) -> Ticket | None:
     """Triage one submitted ticket. Idempotent: anything not `submitted` (or already merged) is left alone."""
     triage_waiting(first_id=ticket_id, limit=1)
     return Ticket.objects.filter(pk=ticket_id).first()
-
-
-TRIAGE_TASK = "triage.triage_waiting"  # woken by each submit (tickets.services.ticket_create)
 
 
 def triage_all_waiting() -> int:

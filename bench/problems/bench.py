@@ -133,10 +133,9 @@ def attach(since) -> None:
     members = list(ProblemMember.objects.values_list("ticket_id", flat=True))
     originals = Ticket.objects.in_bulk(rng.sample(members, min(ATTACH, len(members))))
     companies = list(Company.objects.values_list("pk", flat=True))
-    at = NOW
     new = Ticket.objects.bulk_create(
         [Ticket(company_id=rng.choice(companies), title=t.title, description=t.description, status=Status.CLOSED,
-                source=Source.IMPORT, created_at=at, updated_at=at) for t in originals.values()]
+                source=Source.IMPORT, created_at=NOW, updated_at=NOW) for t in originals.values()]
     )  # fmt: skip
     times, joined = [], 0
     for ticket in new:

@@ -36,11 +36,9 @@ def broker_via_sentinel(redis_sentinel, monkeypatch, settings):
     """This process publishes through the sentinels too, and keeps its cache there (the marks of the tasks that
     wait: common.dispatch.wake_on_commit), as a web node with that environment does."""
     from qihu.celery import app
-    from qihu.settings import sentinel_cache
+    from qihu.settings import sentinel_addresses, sentinel_cache
 
-    sentinels = [
-        (host, int(port)) for host, port in (a.rsplit(":", 1) for a in redis_sentinel.sentinel_addresses.split(","))
-    ]
+    sentinels = sentinel_addresses(redis_sentinel.sentinel_addresses.split(","))
     settings.CACHES = {"default": sentinel_cache(sentinels, redis_sentinel.master_name)}
 
     # Celery reads CELERY_BROKER_URL from the environment before its settings.

@@ -19,10 +19,9 @@ from rest_framework.test import APIClient
 from common.db import insert_with, update_with
 from common.dispatch import woken
 from tickets.models import Status, Ticket, TicketEvent
-from tickets.services import ticket_apply
+from tickets.services import TRIAGE_TASK, ticket_apply
 from tickets.web import views
 from tickets.web.rows import ListRows
-from triage.services import TRIAGE_TASK
 
 from ..conftest import TITLE
 
